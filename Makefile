@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Entry points; the work is done by the scripts in harness/.
+#
+#   make demo            build, boot, show the IOMMU and the quarantine at work
+#   make check           build and run every test suite; ends "N passed, N failed"
+#   make tree            prepare build/linux (Linux 6.1 + patches/ + our files)
+#   make kernel          build the test kernel (FLAVOUR=bench for the other)
+#   make qemu-shell      boot the test kernel to a shell on the serial console
+#   make refresh-patches fold edits to upstream files in build/linux into patches/
+#   make clean           remove build/ (the ccache stays)
+
+FLAVOUR ?= test
+
+.PHONY: demo check tree kernel initramfs qemu-shell refresh-patches clean
+
+demo:
+	harness/demo
+
+check:
+	harness/check
+
+tree:
+	harness/tree
+
+kernel:
+	harness/kernel $(FLAVOUR)
+
+initramfs: kernel
+	harness/initramfs $(FLAVOUR)
+
+qemu-shell: initramfs
+	harness/boot --flavour $(FLAVOUR) --shell --append "$(APPEND)"
+
+refresh-patches:
+	harness/refresh-patches
+
+clean:
+	rm -rf build

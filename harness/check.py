@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Build what the tests need, run every test suite, print a summary.
+
+Each suite is a kernel build or a boot of the arm64 guest. A boot counts the
+TAP results of the guest tests it ran, the KUnit results on its console, and
+one more failure if the kernel reported a bug (WARN, BUG, lockdep, KASAN...)
+or the boot did not finish (panic, hang, QEMU exit). The last line is
+"N passed, N failed"; the exit status is non-zero if anything failed or
+nothing ran.
+"""
+
+import argparse
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hqlib  # noqa: E402
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+TAP_RE = re.compile(r'^(not )?ok \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|TODO)\b(.*))?$')
+
+
+class Result:
+    def __init__(self, suite):
+        self.suite = suite
+        self.passed = self.failed = self.skipped = 0
+        self.failures = []
+        self.notes = []
+
+    def ok(self, what):
+        self.passed += 1
+
+    def fail(self, what, detail=''):
+        self.failed += 1
+        self.failures.append(what + (('\n' + detail) if detail else ''))
+
+    def skip(self, what, why):
+        self.skipped += 1
+        self.notes.append('skipped: %s (%s)' % (what, why))
+
+
+def run_step(cmd, log):
+    """Run a harness command; return (ok, last lines of its output)."""
+    with open(log, 'w') as f:
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+    with open(log, errors='replace') as f:
+        tail = '\n'.join(f.read().splitlines()[-30:])
+    return rc == 0, tail
+
+
+def count_tap(res, name, lines):
+    seen = 0
+    for line in lines:
+        m = TAP_RE.match(line)
+        if not m:
+            continue
+        seen += 1
+        what = '%s: %s' % (name, m.group(2))
+        if m.group(3) == 'SKIP':
+            res.skip(what, (m.group(4) or '').strip())
+        elif m.group(1):
+            res.fail(what, '\n'.join('    ' + l for l in lines if l.startswith('#')))
+        else:
+            res.ok(what)
+    return seen
+
+
+def count_kunit(res, boot):
+    sys.path.insert(0, os.path.join(hqlib.SRC, 'tools/testing/kunit'))
+    import kunit_parser
+    lines = boot.console().splitlines(keepends=True)
+    if not any('KTAP version' in l or 'TAP version' in l for l in lines):
+        res.fail('kunit: no KUnit output on the console')
+        return
+    # The parser narrates every test; keep that in a log, print the counts.
+    log = os.path.join(hqlib.LOGS, boot.name + '.kunit')
+    with open(log, 'w') as f, contextlib.redirect_stdout(f):
+        test = kunit_parser.parse_run_tests(lines)
+    c = test.counts
+    if c.passed + c.failed + c.crashed + c.skipped == 0:
+        res.fail('kunit: no KUnit test ran')
+        return
+    res.passed += c.passed
+    res.skipped += c.skipped
+    for _ in range(c.failed + c.crashed + c.errors):
+        res.failed += 1
+    if c.failed + c.crashed + c.errors:
+        res.failures.append('kunit: %d failed, %d crashed, %d errors (see %s)' % (
+            c.failed, c.crashed, c.errors, os.path.relpath(log, hqlib.ROOT)))
+    res.notes.append('kunit: %d passed, %d failed, %d skipped (%s)' % (
+        c.passed, c.failed + c.crashed + c.errors, c.skipped, os.path.relpath(log, hqlib.ROOT)))
+
+
+def check_boot(res, boot, run, kunit):
+    sections = boot.sections()
+    for name in run:
+        if name not in sections:
+            res.fail('%s: never ran (%s)' % (name, boot.reason or boot.ended),
+                     boot.console_tail())
+            continue
+        rc, lines = sections[name]
+        failed_before = res.failed
+        seen = count_tap(res, name, lines)
+        if rc is None and boot.ended == 'dumped' and 'HQ-DUMP' in lines:
+            pass    # the host ended the boot after the dump, as asked
+        elif rc is None:
+            res.fail('%s: did not finish (%s)' % (name, boot.reason or boot.ended),
+                     boot.console_tail())
+        elif rc != 0 and res.failed == failed_before:
+            res.fail('%s: exited with status %d' % (name, rc), '\n'.join(lines[-15:]))
+        elif seen == 0 and rc == 0:
+            res.fail('%s: reported no test result' % name, '\n'.join(lines[-15:]))
+    if kunit:
+        count_kunit(res, boot)
+    if boot.ended not in ('done', 'dumped'):
+        res.fail('boot did not finish: %s' % (boot.reason or boot.ended),
+                 'last console lines (%s):\n%s' % (boot.console_path, boot.console_tail()))
+    bugs = boot.kernel_bugs()
+    if bugs:
+        res.fail('the kernel reported %d problem(s)' % len(bugs),
+                 '\n'.join('    ' + b for b in bugs[:10]) + '\n    (%s)' % boot.console_path)
+
+
+class Suite:
+    def __init__(self, name, flavour='test', append='', run=(), kunit=False,
+                 needs=('test',), post=None, dump=False, timeout=600):
+        self.name, self.flavour, self.append = name, flavour, append
+        self.run, self.kunit, self.needs = list(run), kunit, needs
+        self.post, self.dump, self.timeout = post, dump, timeout
+
+    def execute(self, built):
+        res = Result(self.name)
+        for flavour in self.needs:
+            if not built.get(flavour):
+                res.fail('not run: the %s kernel did not build' % flavour)
+                return res
+        dump = os.path.join(hqlib.BUILD, 'vmcore', self.name + '.elf') if self.dump else None
+        if dump:
+            os.makedirs(os.path.dirname(dump), exist_ok=True)
+        boot = hqlib.boot(self.flavour, self.name, run=self.run, append=self.append,
+                          timeout=self.timeout, dump=dump)
+        res.notes.append('boot took %.0fs, logs: %s' % (boot.seconds, os.path.relpath(
+            boot.console_path, hqlib.ROOT)))
+        check_boot(res, boot, self.run, self.kunit)
+        if self.post:
+            self.post(res, boot, dump)
+        return res
+
+
+def drgn_vmcore_check(res, boot, dump):
+    """Open the dump with drgn and the matching vmlinux; compare with the guest."""
+    sections = boot.sections()
+    lines = sections.get('vmcore', (None, []))[1]
+    want = dict(l.split('=', 1) for l in lines if re.match(r'^(hostname|release)=', l))
+    if not os.path.exists(dump or '') or 'hostname' not in want:
+        res.fail('drgn: no vmcore to read (the guest did not reach HQ-DUMP)')
+        return
+    vmlinux = os.path.join(hqlib.obj_dir('test'), 'vmlinux')
+    env = dict(os.environ, DRGN_USE_LIBKDUMPFILE_FOR_ELF='1')
+    proc = subprocess.run(['drgn', '-q', '-c', dump, '-s', vmlinux,
+                           os.path.join(HARNESS, 'vmcore-smoke.py')],
+                          env=env, capture_output=True, text=True, timeout=300)
+    got = dict(l.split('=', 1) for l in proc.stdout.splitlines() if '=' in l)
+    if proc.returncode != 0:
+        res.fail('drgn: could not read the vmcore', proc.stderr.strip()[-800:])
+        return
+    for key in ('release', 'hostname'):
+        if got.get(key) == want.get(key):
+            res.ok('drgn reads %s from the vmcore' % key)
+        else:
+            res.fail('drgn: %s in the vmcore is %r, the guest said %r' % (
+                key, got.get(key), want.get(key)))
+
+
+SUITES = [
+    Suite('boot-lazy', append='iommu.strict=0', run=['iommu-domain'], kunit=True),
+    Suite('boot-strict', append='iommu.strict=1', run=['iommu-domain'], kunit=True),
+    Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['vmcore'],
+          dump=True, post=drgn_vmcore_check),
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--only', action='append', metavar='SUITE',
+                        help='run only this suite (repeatable); one of: ' +
+                        ', '.join(s.name for s in SUITES))
+    parser.add_argument('--no-build', action='store_true',
+                        help='use the kernels and initramfs already built')
+    args = parser.parse_args()
+    names = [s.name for s in SUITES]
+    for name in args.only or []:
+        if name not in names:
+            parser.error('unknown suite %r (known: %s)' % (name, ', '.join(names)))
+    suites = [s for s in SUITES if not args.only or s.name in args.only]
+
+    os.makedirs(hqlib.LOGS, exist_ok=True)
+    results, built = [], {}
+    start = time.time()
+    for flavour in sorted({f for s in suites for f in s.needs}):
+        res = Result('build-' + flavour)
+        if args.no_build:
+            built[flavour] = os.path.exists(os.path.join(hqlib.obj_dir(flavour),
+                                                         'arch/arm64/boot/Image'))
+            continue
+        print('== building the %s kernel and initramfs' % flavour, flush=True)
+        log = os.path.join(hqlib.LOGS, 'build-%s.log' % flavour)
+        ok, tail = run_step([os.path.join(HARNESS, 'kernel'), flavour], log)
+        if ok:
+            ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), flavour], log + '.initramfs')
+        built[flavour] = ok
+        if ok:
+            res.ok('the %s kernel builds without warnings' % flavour)
+        else:
+            res.fail('the %s kernel or initramfs failed to build' % flavour, tail)
+        results.append(res)
+        report(res)
+
+    for suite in suites:
+        print('== %s' % suite.name, flush=True)
+        res = suite.execute(built)
+        results.append(res)
+        report(res)
+
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    print()
+    print('Summary (%.0f s):' % (time.time() - start))
+    for r in results:
+        print('  %-14s %3d passed, %d failed, %d skipped' % (r.suite, r.passed, r.failed, r.skipped))
+    print('%d passed, %d failed%s' % (passed, failed, ', %d skipped' % skipped if skipped else ''))
+    sys.exit(1 if failed or passed == 0 else 0)
+
+
+def report(res):
+    for note in res.notes:
+        print('   ' + note)
+    for failure in res.failures:
+        print('   FAIL: ' + failure.replace('\n', '\n      '))
+    print('   %s: %d passed, %d failed, %d skipped' % (res.suite, res.passed, res.failed,
+                                                        res.skipped), flush=True)
+
+
+if __name__ == '__main__':
+    main()

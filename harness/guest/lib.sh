@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for guest tests (busybox sh). Source, then call tap_* and
+# finish with tap_done.
+
+tap_n=0
+tap_failed=0
+echo "TAP version 13"
+
+tap_ok()   { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+tap_fail() { tap_n=$((tap_n + 1)); tap_failed=$((tap_failed + 1)); echo "not ok $tap_n - $*"; }
+tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $1 # SKIP $2"; }
+tap_diag() { echo "# $*"; }
+
+# tap_is GOT WANT DESCRIPTION
+tap_is() {
+	if [ "$1" = "$2" ]; then
+		tap_ok "$3"
+	else
+		tap_diag "got '$1', want '$2'"
+		tap_fail "$3"
+	fi
+}
+
+tap_done() {
+	echo "1..$tap_n"
+	[ $tap_failed -eq 0 ]
+}
+
+# The kernel command line value of a parameter, or $2 when absent.
+cmdline_value() {
+	local arg
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		"$1"=*) echo "${arg#*=}"; return ;;
+		esac
+	done
+	echo "$2"
+}
+
+# The sysfs name of the first PCI device with vendor $1 and device $2.
+pci_find() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = "$1" ] && [ "$(cat "$d/device")" = "$2" ] &&
+			{ basename "$d"; return 0; }
+	done
+	return 1
+}
+
+# Bind PCI device $1 to driver $2 through driver_override.
+pci_bind() {
+	local dev=/sys/bus/pci/devices/$1
+	if [ -e "$dev/driver" ]; then
+		[ "$(basename "$(readlink "$dev/driver")")" = "$2" ] && return 0
+		echo "$1" >"$dev/driver/unbind"
+	fi
+	echo "$2" >"$dev/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink "$dev/driver" 2>/dev/null)")" = "$2" ]
+}
+
+EDU_VENDOR=0x1234
+EDU_DEVICE=0x11e8

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Boot smoke test: the SMMUv3 probed, and the edu DMA device sits behind it
+# in a lazy (DMA-FQ) domain with iommu.strict=0, a strict (DMA) one with
+# iommu.strict=1.
+. /harness/lib.sh
+
+smmus=$(ls /sys/class/iommu 2>/dev/null | grep -c smmu3)
+tap_is "$smmus" 1 "one SMMUv3 registered in /sys/class/iommu"
+
+edu=$(pci_find $EDU_VENDOR $EDU_DEVICE) || edu=
+if [ -z "$edu" ]; then
+	tap_fail "edu PCI device present"
+	tap_done
+	exit
+fi
+tap_ok "edu PCI device present at $edu"
+
+# 6.1 puts a PCI device in an IOMMU group only when a driver binds to it.
+if pci_bind "$edu" dma_map_benchmark; then
+	tap_ok "edu bound to dma_map_benchmark"
+else
+	tap_fail "edu bound to dma_map_benchmark"
+fi
+
+group=$(readlink /sys/bus/pci/devices/$edu/iommu_group 2>/dev/null) || group=
+if [ -n "$group" ]; then
+	tap_ok "edu is in IOMMU group $(basename "$group")"
+	iommu=$(basename "$(readlink /sys/bus/pci/devices/$edu/iommu)")
+	tap_diag "edu is translated by $iommu"
+	type=$(cat /sys/kernel/iommu_groups/$(basename "$group")/type)
+else
+	tap_fail "edu is in an IOMMU group"
+	type=none
+fi
+
+case $(cmdline_value iommu.strict 0) in
+0) want=DMA-FQ ;;
+*) want=DMA ;;
+esac
+tap_is "$type" "$want" "edu's domain type is $want with iommu.strict=$(cmdline_value iommu.strict 0)"
+tap_done

@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the arm64 guest under QEMU and read what it reports.
+
+One boot is one QEMU run: the kernel of a flavour, our initramfs, a kernel
+command line and a list of guest tests. Kernel messages go to a serial log
+(NAME.console); the guest tests write to a virtio console (NAME.out), framed
+by HQ-BEGIN/HQ-END lines. A boot that panics, hangs or never reaches HQ-DONE
+is reported as such, with the last lines of the console.
+"""
+
+import json
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get('HQ_BUILD', os.path.join(ROOT, 'build'))
+SRC = os.path.join(BUILD, 'linux')
+LOGS = os.path.join(BUILD, 'logs')
+
+# Console lines that mean the kernel found a bug, whatever the tests said.
+KERNEL_BUG_PATTERNS = [
+    r'WARNING: CPU: \d+ PID: \d+ at ',
+    r'BUG: ',
+    r'Kernel panic',
+    r'Internal error: ',
+    r'Unable to handle kernel ',
+    r'possible circular locking dependency',
+    r'possible recursive locking',
+    r'inconsistent lock state',
+    r'INFO: rcu_.* detected stalls',
+    r'INFO: task .* blocked for more than',
+    r'list_(add|del) corruption',
+    r'page dumped because',
+    r'Bad page (state|map)',
+    r'ODEBUG: ',
+    r'UBSAN: ',
+    r'kmemleak: .* new suspected memory leaks',
+]
+KERNEL_BUG_RE = re.compile('|'.join(KERNEL_BUG_PATTERNS))
+
+
+def obj_dir(flavour):
+    return os.path.join(BUILD, 'obj-' + flavour)
+
+
+class QMP:
+    """Just enough of the QEMU Machine Protocol for dump and quit."""
+
+    def __init__(self, path, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+        self.file = self.sock.makefile('rw')
+        self._read()                      # greeting
+        self.command('qmp_capabilities')
+
+    def _read(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise EOFError('QMP connection closed')
+            msg = json.loads(line)
+            if 'event' not in msg:
+                return msg
+
+    def command(self, name, **args):
+        req = {'execute': name}
+        if args:
+            req['arguments'] = args
+        self.file.write(json.dumps(req) + '\n')
+        self.file.flush()
+        reply = self._read()
+        if 'error' in reply:
+            raise RuntimeError('QMP %s: %s' % (name, reply['error'].get('desc')))
+        return reply.get('return')
+
+    def close(self):
+        self.sock.close()
+
+
+class Boot:
+    """The result of one boot: console, test output, and how it ended."""
+
+    def __init__(self, name):
+        self.name = name
+        self.console_path = os.path.join(LOGS, name + '.console')
+        self.out_path = os.path.join(LOGS, name + '.out')
+        self.ended = None       # 'done', 'timeout', 'panic', 'exit', 'dumped'
+        self.reason = ''
+        self.seconds = 0.0
+
+    def console(self):
+        try:
+            with open(self.console_path, errors='replace') as f:
+                return f.read()
+        except FileNotFoundError:
+            return ''
+
+    def out(self):
+        try:
+            with open(self.out_path, errors='replace') as f:
+                return f.read()
+        except FileNotFoundError:
+            return ''
+
+    def console_tail(self, n=25):
+        return '\n'.join(self.console().splitlines()[-n:])
+
+    def kernel_bugs(self):
+        """Console lines reporting a kernel bug (WARN, BUG, lockdep...)."""
+        return [l for l in self.console().splitlines() if KERNEL_BUG_RE.search(l)]
+
+    def sections(self):
+        """{test: (return code or None, [lines])} from the framed output."""
+        result, current, lines = {}, None, []
+        for line in self.out().splitlines():
+            line = line.rstrip('\r')
+            m = re.match(r'^HQ-BEGIN (\S+)$', line)
+            if m:
+                current, lines = m.group(1), []
+                result[current] = (None, lines)
+                continue
+            m = re.match(r'^HQ-END (\S+) (\d+)$', line)
+            if m and m.group(1) == current:
+                result[current] = (int(m.group(2)), lines)
+                current = None
+                continue
+            if current:
+                lines.append(line)
+        return result
+
+
+def boot(flavour, name, run=(), append='', timeout=600, dump=None,
+         shell=False, smp=2, mem='1G', extra_qemu=(), initramfs=None):
+    """Boot the guest once and wait for it to finish; returns a Boot.
+
+    With dump=PATH, the guest test that prints "HQ-DUMP" on its output gets
+    the guest memory written to PATH as an ELF core (QMP dump-guest-memory,
+    with the VM paused) and the boot ends there.
+    """
+    os.makedirs(LOGS, exist_ok=True)
+    obj = obj_dir(flavour)
+    image = os.path.join(obj, 'arch/arm64/boot/Image')
+    initrd = initramfs or os.path.join(BUILD, 'initramfs-%s.cpio.gz' % flavour)
+    for path in (image, initrd):
+        if not os.path.exists(path):
+            raise FileNotFoundError('%s is missing: build it first' % path)
+    result = Boot(name)
+    for path in (result.console_path, result.out_path):
+        if os.path.exists(path):
+            os.unlink(path)
+    qmp_path = os.path.join(LOGS, name + '.qmp')
+    if os.path.exists(qmp_path):
+        os.unlink(qmp_path)
+
+    cmdline = 'console=ttyAMA0 panic=-1 ' + append
+    if run:
+        cmdline += ' hq.run=' + ','.join(run)
+    if shell:
+        cmdline += ' hq.shell=1'
+    qemu = ['qemu-system-aarch64',
+            '-M', 'virt,iommu=smmuv3,gic-version=3',
+            '-cpu', 'cortex-a57', '-smp', str(smp), '-m', mem,
+            '-display', 'none', '-no-reboot',
+            '-kernel', image, '-initrd', initrd, '-append', cmdline.strip(),
+            '-device', 'edu',
+            '-device', 'vmcoreinfo',
+            '-device', 'virtio-serial-device',
+            '-chardev', 'file,id=hqout,path=' + result.out_path,
+            '-device', 'virtconsole,chardev=hqout',
+            '-qmp', 'unix:%s,server=on,wait=off' % qmp_path]
+    qemu += list(extra_qemu)
+    if shell:
+        qemu += ['-serial', 'mon:stdio']
+        start = time.time()
+        subprocess.call(qemu)
+        result.ended, result.seconds = 'exit', time.time() - start
+        return result
+    qemu += ['-serial', 'file:' + result.console_path, '-monitor', 'none']
+
+    start = time.time()
+    proc = subprocess.Popen(qemu, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    qemu_output = b''
+    try:
+        while True:
+            if proc.poll() is not None:
+                qemu_output += proc.stdout.read()
+                break
+            if time.time() - start > timeout:
+                result.ended = 'timeout'
+                result.reason = 'no HQ-DONE after %ds' % timeout
+                break
+            out = result.out()
+            if dump and 'HQ-DUMP' in out:
+                _dump(qmp_path, dump)
+                result.ended = 'dumped'
+                break
+            if 'HQ-DONE' in out:
+                # The guest powers off right after; give it a moment.
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    pass
+                break
+            r, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if r:
+                qemu_output += os.read(proc.stdout.fileno(), 65536)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    result.seconds = time.time() - start
+    if result.ended is None:
+        if 'HQ-DONE' in result.out():
+            result.ended = 'done'
+        elif 'Kernel panic' in result.console():
+            result.ended = 'panic'
+            result.reason = 'kernel panic'
+        else:
+            result.ended = 'exit'
+            result.reason = 'QEMU exited (status %s) before the guest finished: %s' % (
+                proc.returncode, qemu_output.decode(errors='replace').strip()[-500:])
+    return result
+
+
+def _dump(qmp_path, path):
+    if os.path.exists(path):
+        os.unlink(path)
+    qmp = QMP(qmp_path)
+    # Paging off: a physical-memory ELF core, which is what drgn reads.
+    qmp.command('dump-guest-memory', paging=False, protocol='file:' + path)
+    qmp.command('quit')
+    qmp.close()

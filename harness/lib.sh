@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared paths and helpers for the harness scripts. Sourced, not run.
+
+set -eu -o pipefail
+
+HQ_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HQ_HARNESS=$HQ_ROOT/harness
+HQ_BUILD=${HQ_BUILD:-$HQ_ROOT/build}
+HQ_SRC=$HQ_BUILD/linux			# git work tree: tag "pristine" + one commit per patch
+HQ_LOGS=$HQ_BUILD/logs
+HQ_BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
+HQ_ARCH=arm64
+HQ_CROSS=aarch64-linux-gnu-
+# The directories whose new files are laid over the kernel tree.
+HQ_OVERLAY_DIRS="mm include drivers lib kernel tools Documentation samples"
+
+export ARCH=$HQ_ARCH
+export CCACHE_DIR=${CCACHE_DIR:-/var/cache/iommuq-ccache}
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR=$HQ_ROOT
+export KBUILD_BUILD_TIMESTAMP='2023-01-01' KBUILD_BUILD_USER=iommuq KBUILD_BUILD_HOST=harness
+
+hq_log()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+hq_die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# hq_ncpus: parallelism for make.
+hq_ncpus() { nproc 2>/dev/null || echo 2; }
+
+# hq_need_tools: install the Debian packages that provide missing tools.
+# Arguments are "command:package" pairs; a command of the form
+# "file:/path" checks for a file instead.
+hq_need_tools() {
+	local pair cmd pkg missing=()
+	for pair in "$@"; do
+		cmd=${pair%%:*}
+		pkg=${pair#*:}
+		case $cmd in
+		/*) [ -e "$cmd" ] && continue ;;
+		*) command -v "$cmd" >/dev/null 2>&1 && continue ;;
+		esac
+		missing+=("$pkg")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	hq_apt_install "${missing[@]}"
+}
+
+hq_apt_updated=
+hq_apt_install() {
+	[ "$(id -u)" = 0 ] || hq_die "need root to install: $* (or install them yourself)"
+	if [ -z "$hq_apt_updated" ]; then
+		hq_log "apt-get update"
+		DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null ||
+			hq_die "apt-get update failed"
+		hq_apt_updated=1
+	fi
+	hq_log "apt-get install $*"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null ||
+		hq_die "apt-get install $* failed"
+}
+
+# The tools every kernel build and boot needs.
+hq_need_build_tools() {
+	hq_need_tools "$HQ_BASE_TARBALL:linux-source-6.1" \
+		"${HQ_CROSS}gcc:gcc-aarch64-linux-gnu" "make:make" "flex:flex" \
+		"bison:bison" "bc:bc" "/usr/include/libelf.h:libelf-dev" \
+		"/usr/include/openssl/ssl.h:libssl-dev" "cpio:cpio" \
+		"ccache:ccache" "git:git" "perl:perl" "python3:python3" \
+		"xz:xz-utils" "rsync:rsync" "gzip:gzip"
+}
+
+hq_need_qemu() {
+	hq_need_tools "qemu-system-aarch64:qemu-system-arm" "timeout:coreutils"
+}
+
+# Path of the object directory of a kernel flavour.
+hq_obj() { echo "$HQ_BUILD/obj-$1"; }
+
+# hq_make OBJ ARGS...: kbuild in the work tree with our toolchain.
+hq_make() {
+	local obj=$1
+	shift
+	make -C "$HQ_SRC" O="$obj" ARCH=$HQ_ARCH CROSS_COMPILE=$HQ_CROSS \
+		CC="ccache ${HQ_CROSS}gcc" HOSTCC="ccache gcc" -j"$(hq_ncpus)" "$@"
+}
+
+# The patches of patches/series, in order.
+hq_series_list() {
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$HQ_ROOT/patches/series" | grep -v '^$' || true
+}
+
+# A hash of the series: the list and the content of every patch in it.
+hq_series_state() {
+	local p
+	{
+		cat "$HQ_ROOT/patches/series"
+		for p in $(hq_series_list); do
+			cat "$HQ_ROOT/patches/$p"
+		done
+	} | sha256sum | cut -d' ' -f1
+}
