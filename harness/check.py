@@ -11,7 +11,6 @@ nothing ran.
 """
 
 import argparse
-import contextlib
 import os
 import re
 import subprocess
@@ -79,8 +78,12 @@ def count_kunit(res, boot):
         return
     # The parser narrates every test; keep that in a log, print the counts.
     log = os.path.join(hqlib.LOGS, boot.name + '.kunit')
-    with open(log, 'w') as f, contextlib.redirect_stdout(f):
-        test = kunit_parser.parse_run_tests(lines)
+    with open(log, 'w') as f:
+        saved, kunit_parser.stdout._output = kunit_parser.stdout._output, f
+        try:
+            test = kunit_parser.parse_run_tests(lines)
+        finally:
+            kunit_parser.stdout._output = saved
     c = test.counts
     if c.passed + c.failed + c.crashed + c.skipped == 0:
         res.fail('kunit: no KUnit test ran')
