@@ -1,0 +1,1203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IOMMU page quarantine.
+ *
+ * In lazy (flush queue) mode an unmapped page stays reachable by its device
+ * through the IOTLB until the next invalidation. Each unmapped page is
+ * tagged, in page_ext, with its domain's invalidation generation; the page
+ * allocator diverts a freed page whose tag is not safe yet onto a per-CPU
+ * quarantine list, and a worker hands it back once an invalidation that
+ * started after the tag has completed successfully.
+ *
+ * See Documentation/mm/iommu_quarantine.rst.
+ */
+
+#define pr_fmt(fmt) "iommu_quarantine: " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitops.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/iommu_quarantine.h>
+#include <linux/irq_work.h>
+#include <linux/jiffies.h>
+#include <linux/kstrtox.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/page_ext.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <kunit/visibility.h>
+
+#include "internal.h"
+#include "iommu_quarantine_internal.h"
+
+/*
+ * A page's tag: the slot of the domain that unmapped it in the top 16 bits,
+ * that domain's flush-start count read after the unmap in the low 48 bits;
+ * 0 means untagged. Two slot values are reserved: SHARED (several domains
+ * unmapped the page; the low bits are a round epoch, see
+ * iommu_quarantine_round_start()) and HELD (head of a block on a quarantine
+ * list; the low bits are the block's order, its tag is in page->index).
+ */
+#define IOMMU_QUARANTINE_GEN_BITS	48
+#define IOMMU_QUARANTINE_GEN_MASK	GENMASK_ULL(IOMMU_QUARANTINE_GEN_BITS - 1, 0)
+#define IOMMU_QUARANTINE_SLOT_SHARED	0xffffU
+#define IOMMU_QUARANTINE_SLOT_HELD	0xfffeU
+
+/* Slot 0 is never used, so a zero tag means "untagged". */
+#define IOMMU_QUARANTINE_MAX_DOMAINS	1024
+
+/* Forced flushes and rounds, unless urgent, are at most this frequent. */
+#define IOMMU_QUARANTINE_FORCE_INTERVAL	msecs_to_jiffies(10)
+
+/* Release pass: reschedule after this many blocks. */
+#define IOMMU_QUARANTINE_BATCH		32
+
+/* Default cap: this fraction of RAM, like the KASAN quarantine. */
+#define IOMMU_QUARANTINE_CAP_FRACTION	32
+
+/* iommu_quarantine_domain.flags */
+#define IOMMU_QUARANTINE_DOMAIN_WARNED	0
+
+/* iommu_quarantine_requests */
+#define IOMMU_QUARANTINE_REQUEST_FORCE	0
+
+struct iommu_quarantine_page {
+	atomic64_t tag;
+};
+
+/*
+ * Generation counters of one domain. They live here rather than in the
+ * domain so that they keep growing when a slot is reused: a tag left by a
+ * destroyed domain then always reads as safe.
+ */
+struct iommu_quarantine_slot {
+	atomic64_t started;
+	atomic64_t completed;
+	atomic64_t failed;
+	atomic_long_t held_pages;
+	/* The rest is protected by iommu_quarantine_mutex. */
+	struct iommu_quarantine_domain *domain;
+	u64 round_target;
+	bool in_round;
+};
+
+/* Blocks are linked through page->private; never page->lru. */
+struct iommu_quarantine_list {
+	spinlock_t lock;	/* protects the list; the free path takes it irqsave */
+	struct page *head;
+	struct page *tail;
+	unsigned long nr_blocks;
+};
+
+DEFINE_STATIC_KEY_FALSE(iommu_quarantine_key);
+
+static bool iommu_quarantine_boot_enabled __initdata =
+	IS_ENABLED(CONFIG_IOMMU_PAGE_QUARANTINE_DEFAULT_ON);
+static bool iommu_quarantine_ready __read_mostly;
+static unsigned long iommu_quarantine_cap_bytes __read_mostly;
+
+static struct iommu_quarantine_slot iommu_quarantine_slots[IOMMU_QUARANTINE_MAX_DOMAINS];
+static DEFINE_PER_CPU(struct iommu_quarantine_list, iommu_quarantine_cpu_lists);
+/* Blocks from CPUs that went offline. */
+static struct iommu_quarantine_list iommu_quarantine_offline_list = {
+	.lock = __SPIN_LOCK_UNLOCKED(iommu_quarantine_offline_list.lock),
+};
+
+/* Serialises slot assignment, flush_now calls and release passes. */
+static DEFINE_MUTEX(iommu_quarantine_mutex);
+
+/* Rounds: global syncs that release pages unmapped from several domains. */
+static atomic64_t iommu_quarantine_shared_started;
+static atomic64_t iommu_quarantine_shared_completed;
+static atomic_long_t iommu_quarantine_shared_held;
+static u64 iommu_quarantine_round;		/* pending round, 0 if none */
+static unsigned long iommu_quarantine_last_forced;
+static unsigned long iommu_quarantine_requests;
+
+static atomic_long_t iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_COUNT];
+static const char *const iommu_quarantine_counter_names[] = {
+	[IOMMU_QUARANTINE_COUNTER_TAGGED]		= "pages tagged",
+	[IOMMU_QUARANTINE_COUNTER_SHARED]		= "pages tagged by several domains",
+	[IOMMU_QUARANTINE_COUNTER_PASSED]		= "tagged pages freed when already safe",
+	[IOMMU_QUARANTINE_COUNTER_HELD]			= "pages held now",
+	[IOMMU_QUARANTINE_COUNTER_RELEASED]		= "pages released",
+	[IOMMU_QUARANTINE_COUNTER_STALE]		= "stale pages held now",
+	[IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES]	= "failed invalidations",
+	[IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES]	= "forced invalidations",
+	[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]		= "bytes held now",
+	[IOMMU_QUARANTINE_COUNTER_BYTES_PEAK]		= "bytes held peak",
+};
+
+static_assert(ARRAY_SIZE(iommu_quarantine_counter_names) == IOMMU_QUARANTINE_COUNTER_COUNT);
+
+static void iommu_quarantine_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(iommu_quarantine_work, iommu_quarantine_work_fn);
+
+static void iommu_quarantine_irq_work_fn(struct irq_work *work)
+{
+	mod_delayed_work(system_unbound_wq, &iommu_quarantine_work, 0);
+}
+
+/* The free path may hold any lock, even the runqueue lock: defer to irq_work. */
+static DEFINE_IRQ_WORK(iommu_quarantine_irq_work, iommu_quarantine_irq_work_fn);
+
+static void iommu_quarantine_kick(bool force)
+{
+	if (force)
+		set_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests);
+	irq_work_queue(&iommu_quarantine_irq_work);
+}
+
+static void iommu_quarantine_count(enum iommu_quarantine_counter_id id, long nr)
+{
+	atomic_long_add(nr, &iommu_quarantine_counters[id]);
+}
+
+/* === Tags ================================================================= */
+
+static inline unsigned int iommu_quarantine_tag_slot(u64 tag)
+{
+	return tag >> IOMMU_QUARANTINE_GEN_BITS;
+}
+
+static inline u64 iommu_quarantine_tag_gen(u64 tag)
+{
+	return tag & IOMMU_QUARANTINE_GEN_MASK;
+}
+
+static inline u64 iommu_quarantine_make_tag(unsigned int slot, u64 gen)
+{
+	return (u64)slot << IOMMU_QUARANTINE_GEN_BITS | (gen & IOMMU_QUARANTINE_GEN_MASK);
+}
+
+static atomic64_t *iommu_quarantine_tag_of(struct page_ext *page_ext)
+{
+	struct iommu_quarantine_page *qp;
+
+	qp = (void *)page_ext + iommu_quarantine_page_ext_ops.offset;
+	return &qp->tag;
+}
+
+/* Raise @counter to @gen; flushes may complete out of order. */
+static void iommu_quarantine_advance(atomic64_t *counter, u64 gen)
+{
+	s64 old = atomic64_read(counter);
+
+	while ((u64)old < gen && !atomic64_try_cmpxchg(counter, &old, gen))
+		;
+}
+
+/* A tag is safe once an invalidation that started after it has succeeded. */
+static bool iommu_quarantine_tag_safe(u64 tag)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(tag);
+	u64 gen = iommu_quarantine_tag_gen(tag);
+
+	if (!tag)
+		return true;
+	if (slot == IOMMU_QUARANTINE_SLOT_SHARED)
+		return gen < (u64)atomic64_read(&iommu_quarantine_shared_completed);
+	/* A corrupt tag: warn, and do not hold memory forever for it. */
+	if (WARN_ON_ONCE(!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
+		return true;
+	return gen < (u64)atomic64_read(&iommu_quarantine_slots[slot].completed);
+}
+
+/* Covered by a failed invalidation and by no successful one since. */
+static bool iommu_quarantine_tag_stale(u64 tag)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(tag);
+	u64 gen = iommu_quarantine_tag_gen(tag);
+
+	if (!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS)
+		return false;
+	return gen < (u64)atomic64_read(&iommu_quarantine_slots[slot].failed) &&
+	       !iommu_quarantine_tag_safe(tag);
+}
+
+/*
+ * A SHARED tag is safe once a round that started after it has completed.
+ * The caller's unmaps from every domain involved precede this read.
+ */
+static u64 iommu_quarantine_shared_tag(void)
+{
+	u64 epoch;
+
+	/* Pairs with the fully ordered increment in iommu_quarantine_round_start(). */
+	smp_mb();
+	epoch = atomic64_read(&iommu_quarantine_shared_started);
+	return iommu_quarantine_make_tag(IOMMU_QUARANTINE_SLOT_SHARED, epoch);
+}
+
+/* The tag that becomes safe only once both @a and @b are safe. */
+static u64 iommu_quarantine_merge(u64 a, u64 b)
+{
+	if (iommu_quarantine_tag_safe(a))
+		return b;
+	if (iommu_quarantine_tag_safe(b))
+		return a;
+	/* Within a slot generations only grow: the newer tag covers both. */
+	if (iommu_quarantine_tag_slot(a) == iommu_quarantine_tag_slot(b))
+		return max(a, b);
+	return iommu_quarantine_shared_tag();
+}
+
+static void iommu_quarantine_tag_one(struct page *page, u64 tag)
+{
+	struct page_ext *page_ext;
+	atomic64_t *tagp;
+	s64 old;
+	u64 new;
+
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return;
+	tagp = iommu_quarantine_tag_of(page_ext);
+	old = atomic64_read(tagp);
+	do {
+		/* Unmapping a page that was already freed: a driver bug. */
+		if (WARN_ON_ONCE(iommu_quarantine_tag_slot(old) ==
+				 IOMMU_QUARANTINE_SLOT_HELD))
+			goto out;
+		new = iommu_quarantine_merge(old, tag);
+	} while (!atomic64_try_cmpxchg(tagp, &old, new));
+
+	if (iommu_quarantine_tag_slot(new) == IOMMU_QUARANTINE_SLOT_SHARED &&
+	    iommu_quarantine_tag_slot(old) != IOMMU_QUARANTINE_SLOT_SHARED)
+		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_SHARED, 1);
+out:
+	page_ext_put(page_ext);
+}
+
+static struct iommu_quarantine_slot *
+iommu_quarantine_slot_of(struct iommu_quarantine_domain *qd)
+{
+	if (!qd->slot || WARN_ON_ONCE(qd->slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
+		return NULL;
+	return &iommu_quarantine_slots[qd->slot];
+}
+
+/**
+ * iommu_quarantine_tag_pages() - mark pages just unmapped from a domain
+ * @qd: the domain they were unmapped from
+ * @page: first page
+ * @nr_pages: number of pages
+ * @gen: iommu_quarantine_generation() read after the PTEs were cleared
+ *
+ * From now on, freeing any of these pages keeps it out of the allocator until
+ * an invalidation of @qd that started after @gen has completed successfully.
+ * ZONE_DEVICE pages are skipped: they never go back to the page allocator.
+ *
+ * Context: any context; allocates nothing.
+ * Return: nothing.
+ */
+void iommu_quarantine_tag_pages(struct iommu_quarantine_domain *qd,
+				struct page *page, unsigned long nr_pages,
+				u64 gen)
+{
+	u64 tag;
+	unsigned long i;
+
+	if (!iommu_quarantine_slot_of(qd))
+		return;
+	tag = iommu_quarantine_make_tag(qd->slot, gen);
+	for (i = 0; i < nr_pages; i++) {
+		struct page *p = nth_page(page, i);
+
+		if (is_zone_device_page(p))
+			continue;
+		iommu_quarantine_tag_one(p, tag);
+	}
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr_pages);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_tag_pages);
+
+/**
+ * iommu_quarantine_tag_phys_range() - mark a physical range just unmapped
+ * @qd: the domain it was unmapped from
+ * @phys: start of the range
+ * @size: size of the range in bytes; partial pages count as whole pages
+ * @gen: iommu_quarantine_generation() read after the PTEs were cleared
+ *
+ * Like iommu_quarantine_tag_pages(), for callers that only know physical
+ * addresses. Frames without an online struct page (MMIO,
+ * dma_map_resource()) and ZONE_DEVICE pages are skipped.
+ *
+ * Context: any context; allocates nothing.
+ * Return: nothing.
+ */
+void iommu_quarantine_tag_phys_range(struct iommu_quarantine_domain *qd,
+				     phys_addr_t phys, size_t size, u64 gen)
+{
+	unsigned long pfn, end_pfn, nr = 0;
+	u64 tag;
+
+	if (!iommu_quarantine_slot_of(qd) || !size)
+		return;
+	tag = iommu_quarantine_make_tag(qd->slot, gen);
+	end_pfn = PHYS_PFN(phys + size - 1) + 1;
+	for (pfn = PHYS_PFN(phys); pfn < end_pfn; pfn++) {
+		struct page *page = pfn_to_online_page(pfn);
+
+		if (!page || is_zone_device_page(page))
+			continue;
+		iommu_quarantine_tag_one(page, tag);
+		nr++;
+	}
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr);
+}
+EXPORT_SYMBOL_GPL(iommu_quarantine_tag_phys_range);
+
+/* === Holding ============================================================== */
+
+static void iommu_quarantine_list_append(struct iommu_quarantine_list *list,
+					 struct page *page)
+{
+	set_page_private(page, 0);
+	if (list->tail)
+		set_page_private(list->tail, (unsigned long)page);
+	else
+		list->head = page;
+	list->tail = page;
+	list->nr_blocks++;
+}
+
+static void iommu_quarantine_update_peak(long bytes)
+{
+	atomic_long_t *peak = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_PEAK];
+	long old = atomic_long_read(peak);
+
+	while (bytes > old && !atomic_long_try_cmpxchg(peak, &old, bytes))
+		;
+}
+
+/* Held pages per slot let a forced flush pick only the domains that matter. */
+static atomic_long_t *iommu_quarantine_held_of(u64 tag)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(tag);
+
+	if (slot == IOMMU_QUARANTINE_SLOT_SHARED)
+		return &iommu_quarantine_shared_held;
+	return &iommu_quarantine_slots[slot].held_pages;
+}
+
+static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag)
+{
+	atomic_long_t *bytes_held = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD];
+	unsigned long nr_pages = 1UL << order;
+	struct iommu_quarantine_list *list;
+	unsigned long flags;
+	long bytes;
+
+	page->index = tag;
+
+	/* Any CPU's list will do if we migrate: the lock protects it. */
+	list = raw_cpu_ptr(&iommu_quarantine_cpu_lists);
+	spin_lock_irqsave(&list->lock, flags);
+	iommu_quarantine_list_append(list, page);
+	spin_unlock_irqrestore(&list->lock, flags);
+
+	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
+	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
+	iommu_quarantine_update_peak(bytes);
+
+	if (bytes > READ_ONCE(iommu_quarantine_cap_bytes)) {
+		if (!test_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests))
+			iommu_quarantine_kick(true);
+	} else if (iommu_quarantine_tag_slot(tag) == IOMMU_QUARANTINE_SLOT_SHARED) {
+		iommu_quarantine_kick(false);
+	}
+}
+
+/**
+ * __iommu_quarantine_free() - slow path of iommu_quarantine_free()
+ * @page: head page of the block being freed
+ * @order: order of the block
+ *
+ * Context: any context; allocates nothing.
+ * Return: true if the block was taken into quarantine.
+ */
+bool __iommu_quarantine_free(struct page *page, unsigned int order)
+{
+	unsigned long i, nr_pages = 1UL << order, passed = 0;
+	struct page_ext *page_ext, *ext;
+	u64 block_tag = 0;
+
+	if (!READ_ONCE(iommu_quarantine_ready))
+		return false;
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return false;
+
+	/* A buddy-aligned block never crosses a page_ext section. */
+	for (i = 0, ext = page_ext; i < nr_pages; i++, ext = page_ext_next(ext)) {
+		atomic64_t *tagp = iommu_quarantine_tag_of(ext);
+		u64 tag = atomic64_read(tagp);
+
+		if (!tag)
+			continue;
+		if (WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) ==
+				 IOMMU_QUARANTINE_SLOT_HELD)) {
+			/* Freed twice: linking it again would corrupt a list. */
+			page_ext_put(page_ext);
+			return true;
+		}
+		if (iommu_quarantine_tag_safe(tag))
+			passed++;
+		else
+			block_tag = iommu_quarantine_merge(block_tag, tag);
+		atomic64_set(tagp, 0);
+	}
+	if (passed)
+		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_PASSED, passed);
+	if (!block_tag) {
+		page_ext_put(page_ext);
+		return false;
+	}
+	atomic64_set(iommu_quarantine_tag_of(page_ext),
+		     iommu_quarantine_make_tag(IOMMU_QUARANTINE_SLOT_HELD, order));
+	page_ext_put(page_ext);
+
+	iommu_quarantine_hold(page, order, block_tag);
+	return true;
+}
+
+/* === Releasing ============================================================ */
+
+/* Order of a held block, from its HELD marker; clears the marker if @clear. */
+static unsigned int iommu_quarantine_held_order(struct page *page, bool clear)
+{
+	struct page_ext *page_ext;
+	unsigned int order = 0;
+	atomic64_t *tagp;
+	u64 tag;
+
+	page_ext = page_ext_get(page);
+	if (WARN_ON_ONCE(!page_ext))
+		return 0;
+	tagp = iommu_quarantine_tag_of(page_ext);
+	tag = atomic64_read(tagp);
+	if (!WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) != IOMMU_QUARANTINE_SLOT_HELD))
+		order = iommu_quarantine_tag_gen(tag);
+	if (clear)
+		atomic64_set(tagp, 0);
+	page_ext_put(page_ext);
+	return order;
+}
+
+static unsigned long iommu_quarantine_release_block(struct page *page)
+{
+	unsigned int order = iommu_quarantine_held_order(page, true);
+	unsigned long nr_pages = 1UL << order;
+
+	atomic_long_sub(nr_pages, iommu_quarantine_held_of(page->index));
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, -(long)nr_pages);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_BYTES_HELD,
+			       -(long)(nr_pages << PAGE_SHIFT));
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_RELEASED, nr_pages);
+
+	page->index = 0;
+	set_page_private(page, 0);
+	/* Poisoning, init_on_free, KASAN and debug_pagealloc happen here. */
+	iommu_quarantine_free_pages(page, order);
+	return nr_pages;
+}
+
+/*
+ * Release the safe blocks of @list. The list is taken whole so that the free
+ * path is never kept waiting, and what stays is put back in front.
+ */
+static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list *list,
+						   unsigned long *stale)
+{
+	struct page *page, *next, *keep_head = NULL, *keep_tail = NULL;
+	unsigned long flags, keep_blocks = 0, released = 0, seen = 0;
+
+	spin_lock_irqsave(&list->lock, flags);
+	page = list->head;
+	list->head = NULL;
+	list->tail = NULL;
+	list->nr_blocks = 0;
+	spin_unlock_irqrestore(&list->lock, flags);
+
+	for (; page; page = next) {
+		next = (struct page *)page_private(page);
+		if (iommu_quarantine_tag_safe(page->index)) {
+			released += iommu_quarantine_release_block(page);
+		} else {
+			if (iommu_quarantine_tag_stale(page->index))
+				*stale += 1UL << iommu_quarantine_held_order(page, false);
+			set_page_private(page, 0);
+			if (keep_tail)
+				set_page_private(keep_tail, (unsigned long)page);
+			else
+				keep_head = page;
+			keep_tail = page;
+			keep_blocks++;
+		}
+		if (!(++seen % IOMMU_QUARANTINE_BATCH))
+			cond_resched();
+	}
+	if (!keep_head)
+		return released;
+
+	spin_lock_irqsave(&list->lock, flags);
+	set_page_private(keep_tail, (unsigned long)list->head);
+	if (!list->head)
+		list->tail = keep_tail;
+	list->head = keep_head;
+	list->nr_blocks += keep_blocks;
+	spin_unlock_irqrestore(&list->lock, flags);
+	return released;
+}
+
+static unsigned long iommu_quarantine_release_safe(void)
+{
+	unsigned long released, stale = 0;
+	int cpu;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	released = iommu_quarantine_release_list(&iommu_quarantine_offline_list, &stale);
+	for_each_possible_cpu(cpu)
+		released += iommu_quarantine_release_list(per_cpu_ptr(&iommu_quarantine_cpu_lists,
+								      cpu), &stale);
+	atomic_long_set(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE], stale);
+	return released;
+}
+
+static void iommu_quarantine_flush_domain(struct iommu_quarantine_slot *slot)
+{
+	struct iommu_quarantine_domain *qd = slot->domain;
+
+	if (!qd || !qd->flush_now)
+		return;
+	qd->flush_now(qd->cookie);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES, 1);
+}
+
+/* Complete the pending round if every domain in it has flushed since. */
+static bool iommu_quarantine_round_check(void)
+{
+	struct iommu_quarantine_slot *slot;
+	unsigned int i;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	if (!iommu_quarantine_round)
+		return true;
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		if (!slot->in_round)
+			continue;
+		/* A destroyed domain has no translations left. */
+		if (slot->domain &&
+		    (u64)atomic64_read(&slot->completed) <= slot->round_target)
+			return false;
+		slot->in_round = false;
+	}
+	iommu_quarantine_advance(&iommu_quarantine_shared_completed,
+				 iommu_quarantine_round);
+	iommu_quarantine_round = 0;
+	return true;
+}
+
+/*
+ * A round covers every SHARED tag taken before it started: each live domain
+ * must complete an invalidation that started after the round did. Domains
+ * registered later cannot hold translations of those pages.
+ */
+static void iommu_quarantine_round_start(void)
+{
+	struct iommu_quarantine_slot *slot;
+	unsigned int i;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	/* Fully ordered: each target below is read after the new epoch. */
+	iommu_quarantine_round = atomic64_inc_return(&iommu_quarantine_shared_started);
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		slot->in_round = !!slot->domain;
+		if (slot->in_round)
+			slot->round_target = atomic64_read(&slot->started);
+	}
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		if (slot->in_round)
+			iommu_quarantine_flush_domain(slot);
+	}
+}
+
+/*
+ * One pass: optionally force invalidations of the domains that hold pages,
+ * advance rounds, hand back every block that is safe. @urgent ignores the
+ * rate limit (reclaim, teardown, contiguous allocation).
+ *
+ * Return: pages released.
+ */
+static unsigned long iommu_quarantine_process(bool force, bool urgent)
+{
+	bool may_force = urgent || !time_before(jiffies, iommu_quarantine_last_forced +
+						IOMMU_QUARANTINE_FORCE_INTERVAL);
+	bool deferred = false;
+	unsigned long released;
+	unsigned int i;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	if (force && may_force) {
+		for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+			struct iommu_quarantine_slot *slot = &iommu_quarantine_slots[i];
+
+			if (atomic_long_read(&slot->held_pages))
+				iommu_quarantine_flush_domain(slot);
+		}
+		iommu_quarantine_last_forced = jiffies;
+	} else if (force) {
+		deferred = true;
+	}
+
+	iommu_quarantine_round_check();
+	released = iommu_quarantine_release_safe();
+
+	if (!iommu_quarantine_round && atomic_long_read(&iommu_quarantine_shared_held)) {
+		if (may_force) {
+			iommu_quarantine_round_start();
+			iommu_quarantine_last_forced = jiffies;
+			if (iommu_quarantine_round_check())
+				released += iommu_quarantine_release_safe();
+		} else {
+			deferred = true;
+		}
+	}
+
+	if (deferred) {
+		if (force)
+			set_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests);
+		mod_delayed_work(system_unbound_wq, &iommu_quarantine_work,
+				 IOMMU_QUARANTINE_FORCE_INTERVAL);
+	}
+	return released;
+}
+
+static bool iommu_quarantine_over_cap(void)
+{
+	return atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]) >
+	       READ_ONCE(iommu_quarantine_cap_bytes);
+}
+
+static void iommu_quarantine_work_fn(struct work_struct *work)
+{
+	bool force;
+
+	mutex_lock(&iommu_quarantine_mutex);
+	force = test_and_clear_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests) ||
+		iommu_quarantine_over_cap();
+	iommu_quarantine_process(force, false);
+	mutex_unlock(&iommu_quarantine_mutex);
+}
+
+/**
+ * iommu_quarantine_drain_all() - force invalidations and release what they cover
+ * @reason: who asks, for messages
+ *
+ * For callers that need every reusable page back in the allocator now, such
+ * as alloc_contig_range() and memory offlining. Stale pages (their device
+ * keeps failing invalidations) stay held.
+ *
+ * Context: process context, may sleep.
+ * Return: nothing.
+ */
+void iommu_quarantine_drain_all(const char *reason)
+{
+	long held;
+
+	if (!static_branch_unlikely(&iommu_quarantine_key) ||
+	    !atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]))
+		return;
+	might_sleep();
+	mutex_lock(&iommu_quarantine_mutex);
+	iommu_quarantine_process(true, true);
+	mutex_unlock(&iommu_quarantine_mutex);
+
+	held = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]);
+	if (held)
+		pr_info_ratelimited("%s: %ld pages still held after forced invalidation\n",
+				    reason, held);
+}
+
+/* === Shrinker ============================================================= */
+
+static unsigned long iommu_quarantine_shrink_count(struct shrinker *shrinker,
+						   struct shrink_control *sc)
+{
+	long held = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]);
+
+	return held > 0 ? held : SHRINK_EMPTY;
+}
+
+static unsigned long iommu_quarantine_shrink_scan(struct shrinker *shrinker,
+						  struct shrink_control *sc)
+{
+	unsigned long released;
+
+	/* A flush_now callback never allocates, but stay out of any cycle. */
+	if (!mutex_trylock(&iommu_quarantine_mutex))
+		return SHRINK_STOP;
+	released = iommu_quarantine_process(true, true);
+	mutex_unlock(&iommu_quarantine_mutex);
+	return released ?: SHRINK_STOP;
+}
+
+VISIBLE_IF_KUNIT struct shrinker iommu_quarantine_shrinker = {
+	.count_objects	= iommu_quarantine_shrink_count,
+	.scan_objects	= iommu_quarantine_shrink_scan,
+	.seeks		= DEFAULT_SEEKS,
+};
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_shrinker);
+
+/* === Domains ============================================================== */
+
+/**
+ * iommu_quarantine_enabled() - is the quarantine active in this boot
+ *
+ * Return: true if page_ext space was claimed and domains can be registered.
+ */
+bool iommu_quarantine_enabled(void)
+{
+	return READ_ONCE(iommu_quarantine_ready);
+}
+
+/**
+ * iommu_quarantine_domain_init() - register an IOMMU domain
+ * @qd: the domain's quarantine state, owned by the caller
+ * @flush_now: invalidates the whole domain, or NULL; see
+ *             struct iommu_quarantine_domain
+ * @cookie: argument for @flush_now
+ * @name: device name for messages, copied
+ *
+ * Context: process context, may sleep.
+ * Return: 0 on success; -EOPNOTSUPP if the quarantine is off in this boot,
+ * -ENOSPC if all domain slots are in use. On error @qd stays usable and
+ * every call on it is a no-op, so the caller should prefer strict mode.
+ */
+int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
+				 void (*flush_now)(void *cookie), void *cookie,
+				 const char *name)
+{
+	unsigned int i;
+
+	qd->slot = 0;
+	qd->flags = 0;
+	qd->flush_now = flush_now;
+	qd->cookie = cookie;
+	strscpy(qd->name, name ?: "(unnamed)", sizeof(qd->name));
+	if (!iommu_quarantine_enabled())
+		return -EOPNOTSUPP;
+
+	might_sleep();
+	mutex_lock(&iommu_quarantine_mutex);
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		if (!iommu_quarantine_slots[i].domain)
+			break;
+	}
+	if (i == IOMMU_QUARANTINE_MAX_DOMAINS) {
+		mutex_unlock(&iommu_quarantine_mutex);
+		pr_warn("%s: no free domain slot, not quarantining its pages\n", qd->name);
+		return -ENOSPC;
+	}
+	/* A reused slot keeps its counters: started == completed here. */
+	iommu_quarantine_slots[i].domain = qd;
+	qd->slot = i;
+	mutex_unlock(&iommu_quarantine_mutex);
+
+	/* Sleeps; the key stays on while any domain exists. */
+	static_branch_inc(&iommu_quarantine_key);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_domain_init);
+
+/**
+ * iommu_quarantine_domain_destroy() - unregister an IOMMU domain
+ * @qd: the domain
+ *
+ * The caller guarantees that every translation of the domain is gone (the
+ * domain is detached and freed, its IOTLB entries invalidated). Everything
+ * tagged by @qd is then safe: held pages go back to the allocator now, and
+ * pages still in use pass straight through when freed.
+ *
+ * Context: process context, may sleep.
+ * Return: nothing.
+ */
+void iommu_quarantine_domain_destroy(struct iommu_quarantine_domain *qd)
+{
+	struct iommu_quarantine_slot *slot = iommu_quarantine_slot_of(qd);
+	u64 gen;
+
+	if (!slot)
+		return;
+	might_sleep();
+	mutex_lock(&iommu_quarantine_mutex);
+	gen = atomic64_inc_return(&slot->started);
+	iommu_quarantine_advance(&slot->completed, gen);
+	slot->domain = NULL;
+	/* No flush_now calls here: the caller may hold IOMMU locks. */
+	iommu_quarantine_round_check();
+	iommu_quarantine_release_safe();
+	mutex_unlock(&iommu_quarantine_mutex);
+	if (atomic_long_read(&iommu_quarantine_shared_held))
+		iommu_quarantine_kick(false);
+
+	qd->slot = 0;
+	static_branch_dec(&iommu_quarantine_key);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_domain_destroy);
+
+/**
+ * iommu_quarantine_generation() - the generation to tag unmapped pages with
+ * @qd: the domain
+ *
+ * Call after the PTEs were cleared and before the pages can be freed.
+ *
+ * Context: any context.
+ * Return: the number of invalidations of @qd started so far.
+ */
+u64 iommu_quarantine_generation(struct iommu_quarantine_domain *qd)
+{
+	struct iommu_quarantine_slot *slot = iommu_quarantine_slot_of(qd);
+
+	if (!slot)
+		return 0;
+	/*
+	 * Order the caller's PTE clearing before this read, as queue_iova()
+	 * does: an invalidation that starts after it sees the cleared PTE.
+	 */
+	smp_mb();
+	return atomic64_read(&slot->started);
+}
+EXPORT_SYMBOL_GPL(iommu_quarantine_generation);
+
+/**
+ * iommu_quarantine_flush_begin() - an invalidation of the whole domain starts
+ * @qd: the domain
+ *
+ * Call before issuing the invalidation; pass the result to
+ * iommu_quarantine_flush_end().
+ *
+ * Context: any context.
+ * Return: the generation of this invalidation.
+ */
+u64 iommu_quarantine_flush_begin(struct iommu_quarantine_domain *qd)
+{
+	struct iommu_quarantine_slot *slot = iommu_quarantine_slot_of(qd);
+
+	if (!slot)
+		return 0;
+	/* Fully ordered: the invalidation is issued after the increment. */
+	return atomic64_inc_return(&slot->started);
+}
+EXPORT_SYMBOL_GPL(iommu_quarantine_flush_begin);
+
+/**
+ * iommu_quarantine_flush_end() - an invalidation of the whole domain ended
+ * @qd: the domain
+ * @gen: what iommu_quarantine_flush_begin() returned for it
+ * @success: the IOMMU confirmed completion (CMD_SYNC, ATC invalidation)
+ *
+ * On success, pages tagged before @gen become safe and are released from a
+ * worker. On failure nothing becomes safe; held pages it covered are counted
+ * stale and the failure is reported once per domain.
+ *
+ * Context: any context (dma-iommu calls it from its flush timer).
+ * Return: nothing.
+ */
+void iommu_quarantine_flush_end(struct iommu_quarantine_domain *qd, u64 gen,
+				bool success)
+{
+	struct iommu_quarantine_slot *slot = iommu_quarantine_slot_of(qd);
+
+	if (!slot)
+		return;
+	if (WARN_ON_ONCE(!gen || gen > (u64)atomic64_read(&slot->started)))
+		return;
+
+	if (success) {
+		iommu_quarantine_advance(&slot->completed, gen);
+	} else {
+		iommu_quarantine_advance(&slot->failed, gen);
+		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES, 1);
+		if (!test_and_set_bit(IOMMU_QUARANTINE_DOMAIN_WARNED, &qd->flags))
+			pr_warn("%s: IOTLB invalidation failed; pages it unmapped stay out of the allocator until one succeeds\n",
+				qd->name);
+	}
+	if (atomic_long_read(&slot->held_pages) ||
+	    atomic_long_read(&iommu_quarantine_shared_held))
+		iommu_quarantine_kick(false);
+}
+EXPORT_SYMBOL_GPL(iommu_quarantine_flush_end);
+
+/* === Control ============================================================== */
+
+/**
+ * iommu_quarantine_parse_enable() - parse the iommu_quarantine= value
+ * @str: the value, may be NULL
+ * @enable: updated only on success
+ *
+ * Return: 0, or -EINVAL (reported) if @str is not a boolean.
+ */
+VISIBLE_IF_KUNIT int iommu_quarantine_parse_enable(const char *str, bool *enable)
+{
+	bool value;
+
+	if (!str || kstrtobool(str, &value)) {
+		pr_err("invalid iommu_quarantine=%s, expected on/off; keeping it %s\n",
+		       str ?: "", *enable ? "on" : "off");
+		return -EINVAL;
+	}
+	*enable = value;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_parse_enable);
+
+static int __init iommu_quarantine_param(char *str)
+{
+	iommu_quarantine_parse_enable(str, &iommu_quarantine_boot_enabled);
+	/* Reported above: do not also get "Malformed early option". */
+	return 0;
+}
+early_param("iommu_quarantine", iommu_quarantine_param);
+
+static unsigned long iommu_quarantine_max_cap(void)
+{
+	return totalram_pages() << PAGE_SHIFT;
+}
+
+/**
+ * iommu_quarantine_parse_cap() - parse a cap in bytes
+ * @str: decimal or 0x-prefixed number, may end in a newline
+ * @bytes: updated only on success
+ *
+ * Return: 0, or -EINVAL unless @str is a number from PAGE_SIZE to the size
+ * of RAM.
+ */
+VISIBLE_IF_KUNIT int iommu_quarantine_parse_cap(const char *str, unsigned long *bytes)
+{
+	unsigned long value;
+
+	if (kstrtoul(str, 0, &value) || value < PAGE_SIZE ||
+	    value > iommu_quarantine_max_cap())
+		return -EINVAL;
+	*bytes = value;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_parse_cap);
+
+/**
+ * iommu_quarantine_get_cap() - the cap on held memory
+ *
+ * Return: the cap in bytes.
+ */
+VISIBLE_IF_KUNIT unsigned long iommu_quarantine_get_cap(void)
+{
+	return READ_ONCE(iommu_quarantine_cap_bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_get_cap);
+
+/**
+ * iommu_quarantine_set_cap() - set the cap on held memory
+ * @bytes: new cap, from PAGE_SIZE to the size of RAM
+ *
+ * Reaching the cap forces invalidations; it never releases an unsafe page.
+ *
+ * Return: 0, or -EINVAL (nothing changed) if @bytes is out of range.
+ */
+VISIBLE_IF_KUNIT int iommu_quarantine_set_cap(unsigned long bytes)
+{
+	if (bytes < PAGE_SIZE || bytes > iommu_quarantine_max_cap())
+		return -EINVAL;
+	WRITE_ONCE(iommu_quarantine_cap_bytes, bytes);
+	if (iommu_quarantine_over_cap())
+		iommu_quarantine_kick(true);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_set_cap);
+
+/**
+ * iommu_quarantine_counter_read() - read a statistics counter
+ * @id: the counter
+ *
+ * Return: its value.
+ */
+VISIBLE_IF_KUNIT long iommu_quarantine_counter_read(enum iommu_quarantine_counter_id id)
+{
+	return atomic_long_read(&iommu_quarantine_counters[id]);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_counter_read);
+
+/**
+ * iommu_quarantine_wait_worker() - wait for pending release work
+ *
+ * Context: process context, may sleep.
+ * Return: nothing.
+ */
+VISIBLE_IF_KUNIT void iommu_quarantine_wait_worker(void)
+{
+	irq_work_sync(&iommu_quarantine_irq_work);
+	flush_delayed_work(&iommu_quarantine_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_wait_worker);
+
+/* === Initialisation ======================================================= */
+
+static bool __init iommu_quarantine_need(void)
+{
+	return iommu_quarantine_boot_enabled;
+}
+
+static void __init iommu_quarantine_page_ext_init(void)
+{
+	int cpu;
+
+	if (!iommu_quarantine_boot_enabled)
+		return;
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(&iommu_quarantine_cpu_lists, cpu)->lock);
+	iommu_quarantine_cap_bytes = max(iommu_quarantine_max_cap() /
+					 IOMMU_QUARANTINE_CAP_FRACTION, PAGE_SIZE);
+	WRITE_ONCE(iommu_quarantine_ready, true);
+	pr_info("enabled: %zu bytes of page_ext per page, cap %lu KiB\n",
+		sizeof(struct iommu_quarantine_page), iommu_quarantine_cap_bytes >> 10);
+}
+
+struct page_ext_operations iommu_quarantine_page_ext_ops = {
+	.size	= sizeof(struct iommu_quarantine_page),
+	.need	= iommu_quarantine_need,
+	.init	= iommu_quarantine_page_ext_init,
+};
+
+/* Nothing frees on a dead CPU; move its blocks where release passes look. */
+static int iommu_quarantine_cpu_dead(unsigned int cpu)
+{
+	struct iommu_quarantine_list *from = per_cpu_ptr(&iommu_quarantine_cpu_lists, cpu);
+	struct iommu_quarantine_list *to = &iommu_quarantine_offline_list;
+	unsigned long flags;
+
+	spin_lock_irqsave(&from->lock, flags);
+	if (from->head) {
+		spin_lock(&to->lock);
+		if (to->tail)
+			set_page_private(to->tail, (unsigned long)from->head);
+		else
+			to->head = from->head;
+		to->tail = from->tail;
+		to->nr_blocks += from->nr_blocks;
+		spin_unlock(&to->lock);
+		from->head = NULL;
+		from->tail = NULL;
+		from->nr_blocks = 0;
+	}
+	spin_unlock_irqrestore(&from->lock, flags);
+	return 0;
+}
+
+static int __init iommu_quarantine_init(void)
+{
+	int ret;
+
+	if (!iommu_quarantine_enabled())
+		return 0;
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/iommu_quarantine:dead",
+					NULL, iommu_quarantine_cpu_dead);
+	if (ret < 0)
+		pr_err("CPU hotplug state not registered: %d\n", ret);
+	ret = register_shrinker(&iommu_quarantine_shrinker, "iommu-quarantine");
+	if (ret)
+		pr_err("shrinker not registered: %d\n", ret);
+	return 0;
+}
+subsys_initcall(iommu_quarantine_init);
+
+#ifdef CONFIG_DEBUG_FS
+
+static int iommu_quarantine_stats_show(struct seq_file *m, void *v)
+{
+	struct iommu_quarantine_slot *slot;
+	unsigned int i;
+
+	for (i = 0; i < IOMMU_QUARANTINE_COUNTER_COUNT; i++)
+		seq_printf(m, "%s: %ld\n", iommu_quarantine_counter_names[i],
+			   atomic_long_read(&iommu_quarantine_counters[i]));
+	seq_printf(m, "cap bytes: %lu\n", iommu_quarantine_get_cap());
+
+	mutex_lock(&iommu_quarantine_mutex);
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		if (!slot->domain)
+			continue;
+		seq_printf(m, "domain %s: slot %u started %lld completed %lld failed %lld held pages %ld\n",
+			   slot->domain->name, i, atomic64_read(&slot->started),
+			   atomic64_read(&slot->completed), atomic64_read(&slot->failed),
+			   atomic_long_read(&slot->held_pages));
+	}
+	mutex_unlock(&iommu_quarantine_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_stats);
+
+static int iommu_quarantine_cap_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%lu\n", iommu_quarantine_get_cap());
+	return 0;
+}
+
+static int iommu_quarantine_cap_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, iommu_quarantine_cap_show, NULL);
+}
+
+static ssize_t iommu_quarantine_cap_write(struct file *file, const char __user *ubuf,
+					  size_t count, loff_t *ppos)
+{
+	unsigned long bytes;
+	char buf[32];
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (iommu_quarantine_parse_cap(buf, &bytes) || iommu_quarantine_set_cap(bytes))
+		return -EINVAL;
+	return count;
+}
+
+static const struct file_operations iommu_quarantine_cap_fops = {
+	.owner		= THIS_MODULE,
+	.open		= iommu_quarantine_cap_open,
+	.read		= seq_read,
+	.write		= iommu_quarantine_cap_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int __init iommu_quarantine_debugfs_init(void)
+{
+	struct dentry *dir;
+
+	if (!iommu_quarantine_enabled())
+		return 0;
+	dir = debugfs_create_dir("iommu_quarantine", NULL);
+	debugfs_create_file("stats", 0444, dir, NULL, &iommu_quarantine_stats_fops);
+	debugfs_create_file("cap_bytes", 0644, dir, NULL, &iommu_quarantine_cap_fops);
+	return 0;
+}
+late_initcall(iommu_quarantine_debugfs_init);
+
+#endif /* CONFIG_DEBUG_FS */
