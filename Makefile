@@ -30,7 +30,7 @@ initramfs: kernel
 	harness/initramfs $(FLAVOUR)
 
 qemu-shell: initramfs
-	harness/boot --flavour $(FLAVOUR) --shell --append "$(APPEND)"
+	harness/boot --kernel $(FLAVOUR) --shell --append "$(APPEND)"
 
 refresh-patches:
 	harness/refresh-patches

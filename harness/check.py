@@ -129,23 +129,36 @@ def check_boot(res, boot, run, kunit):
                  '\n'.join('    ' + b for b in bugs[:10]) + '\n    (%s)' % boot.console_path)
 
 
+class Kernel:
+    """A kernel the suites boot: a flavour plus extra config fragments."""
+
+    def __init__(self, name, flavour, fragments=(), what=''):
+        self.name, self.flavour, self.fragments, self.what = name, flavour, fragments, what
+
+
+KERNELS = {k.name: k for k in [
+    Kernel('test', 'test', what='debug options, quarantine built in and on by default'),
+    Kernel('bench-off', 'bench', ['quarantine-off.config'],
+           what='no debug options, quarantine compiled out'),
+]}
+
+
 class Suite:
-    def __init__(self, name, flavour='test', append='', run=(), kunit=False,
-                 needs=('test',), post=None, dump=False, timeout=600):
-        self.name, self.flavour, self.append = name, flavour, append
-        self.run, self.kunit, self.needs = list(run), kunit, needs
+    def __init__(self, name, kernel='test', append='', run=(), kunit=False,
+                 post=None, dump=False, timeout=600):
+        self.name, self.kernel, self.append = name, kernel, append
+        self.run, self.kunit = list(run), kunit
         self.post, self.dump, self.timeout = post, dump, timeout
 
     def execute(self, built):
         res = Result(self.name)
-        for flavour in self.needs:
-            if not built.get(flavour):
-                res.fail('not run: the %s kernel did not build' % flavour)
-                return res
+        if not built.get(self.kernel):
+            res.fail('not run: the %s kernel did not build' % self.kernel)
+            return res
         dump = os.path.join(hqlib.BUILD, 'vmcore', self.name + '.elf') if self.dump else None
         if dump:
             os.makedirs(os.path.dirname(dump), exist_ok=True)
-        boot = hqlib.boot(self.flavour, self.name, run=self.run, append=self.append,
+        boot = hqlib.boot(self.kernel, self.name, run=self.run, append=self.append,
                           timeout=self.timeout, dump=dump)
         res.notes.append('boot took %.0fs, logs: %s' % (boot.seconds, os.path.relpath(
             boot.console_path, hqlib.ROOT)))
@@ -163,7 +176,7 @@ def drgn_vmcore_check(res, boot, dump):
     if not os.path.exists(dump or '') or 'hostname' not in want:
         res.fail('drgn: no vmcore to read (the guest did not reach HQ-DUMP)')
         return
-    vmlinux = os.path.join(hqlib.obj_dir('test'), 'vmlinux')
+    vmlinux = os.path.join(hqlib.obj_dir(boot.kernel), 'vmlinux')
     env = dict(os.environ, DRGN_USE_LIBKDUMPFILE_FOR_ELF='1')
     proc = subprocess.run(['drgn', '-q', '-c', dump, '-s', vmlinux,
                            os.path.join(HARNESS, 'vmcore-smoke.py')],
@@ -181,8 +194,20 @@ def drgn_vmcore_check(res, boot, dump):
 
 
 SUITES = [
-    Suite('boot-lazy', append='iommu.strict=0', run=['iommu-domain'], kunit=True),
-    Suite('boot-strict', append='iommu.strict=1', run=['iommu-domain'], kunit=True),
+    Suite('boot-lazy', append='iommu.strict=0', run=['iommu-domain', 'quarantine-state'],
+          kunit=True),
+    Suite('boot-strict', append='iommu.strict=1', run=['iommu-domain', 'quarantine-state'],
+          kunit=True),
+    # init_on_free applied when a held page is released (needs the free
+    # page readable, so debug_pagealloc off for this boot).
+    Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off '
+          'kunit.filter_glob=iommu_quarantine', kunit=True),
+    Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
+          run=['iommu-domain', 'quarantine-state'], kunit=True),
+    Suite('bad-param', append='iommu.strict=0 iommu_quarantine=bogus hq.bad_param=bogus '
+          'kunit.enable=0', run=['quarantine-state']),
+    Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
+          run=['iommu-domain', 'quarantine-state'], kunit=True),
     Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['vmcore'],
           dump=True, post=drgn_vmcore_check),
 ]
@@ -206,22 +231,30 @@ def main():
     os.makedirs(hqlib.LOGS, exist_ok=True)
     results, built = [], {}
     start = time.time()
-    for flavour in sorted({f for s in suites for f in s.needs}):
-        res = Result('build-' + flavour)
+    for kernel in [k for k in KERNELS.values() if any(s.kernel == k.name for s in suites)]:
+        res = Result('build-' + kernel.name)
+        obj = hqlib.obj_dir(kernel.name)
         if args.no_build:
-            built[flavour] = os.path.exists(os.path.join(hqlib.obj_dir(flavour),
-                                                         'arch/arm64/boot/Image'))
+            built[kernel.name] = os.path.exists(os.path.join(obj, 'arch/arm64/boot/Image'))
             continue
-        print('== building the %s kernel and initramfs' % flavour, flush=True)
-        log = os.path.join(hqlib.LOGS, 'build-%s.log' % flavour)
-        ok, tail = run_step([os.path.join(HARNESS, 'kernel'), flavour], log)
+        print('== building the %s kernel (%s) and its initramfs' % (kernel.name, kernel.what),
+              flush=True)
+        os.environ['HQ_OBJ_NAME'] = kernel.name
+        log = os.path.join(hqlib.LOGS, 'build-%s.log' % kernel.name)
+        start = time.time()
+        ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
+                            [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments], log)
         if ok:
-            ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), flavour], log + '.initramfs')
-        built[flavour] = ok
+            ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
+                                log + '.initramfs')
+        del os.environ['HQ_OBJ_NAME']
+        built[kernel.name] = ok
+        res.notes.append('took %.0fs, log: %s' % (time.time() - start,
+                                                  os.path.relpath(log, hqlib.ROOT)))
         if ok:
-            res.ok('the %s kernel builds without warnings' % flavour)
+            res.ok('the %s kernel builds without warnings' % kernel.name)
         else:
-            res.fail('the %s kernel or initramfs failed to build' % flavour, tail)
+            res.fail('the %s kernel or initramfs failed to build' % kernel.name, tail)
         results.append(res)
         report(res)
 

@@ -95,8 +95,9 @@ class QMP:
 class Boot:
     """The result of one boot: console, test output, and how it ended."""
 
-    def __init__(self, name):
+    def __init__(self, name, kernel):
         self.name = name
+        self.kernel = kernel
         self.console_path = os.path.join(LOGS, name + '.console')
         self.out_path = os.path.join(LOGS, name + '.out')
         self.ended = None       # 'done', 'timeout', 'panic', 'exit', 'dumped'
@@ -144,22 +145,22 @@ class Boot:
         return result
 
 
-def boot(flavour, name, run=(), append='', timeout=600, dump=None,
+def boot(kernel, name, run=(), append='', timeout=600, dump=None,
          shell=False, smp=2, mem='1G', extra_qemu=(), initramfs=None):
-    """Boot the guest once and wait for it to finish; returns a Boot.
+    """Boot kernel build/obj-KERNEL once and wait for it; returns a Boot.
 
     With dump=PATH, the guest test that prints "HQ-DUMP" on its output gets
     the guest memory written to PATH as an ELF core (QMP dump-guest-memory,
     with the VM paused) and the boot ends there.
     """
     os.makedirs(LOGS, exist_ok=True)
-    obj = obj_dir(flavour)
+    obj = obj_dir(kernel)
     image = os.path.join(obj, 'arch/arm64/boot/Image')
-    initrd = initramfs or os.path.join(BUILD, 'initramfs-%s.cpio.gz' % flavour)
+    initrd = initramfs or os.path.join(BUILD, 'initramfs-%s.cpio.gz' % kernel)
     for path in (image, initrd):
         if not os.path.exists(path):
             raise FileNotFoundError('%s is missing: build it first' % path)
-    result = Boot(name)
+    result = Boot(name, kernel)
     for path in (result.console_path, result.out_path):
         if os.path.exists(path):
             os.unlink(path)
