@@ -208,6 +208,12 @@ SUITES = [
           'kunit.enable=0', run=['quarantine-state']),
     Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
           run=['iommu-domain', 'quarantine-state'], kunit=True),
+    # The DMA use-after-free through a stale IOTLB entry (edu + test driver):
+    # it must work with the quarantine off, and never with it on or strict.
+    Suite('attack-lazy', append='iommu.strict=0 kunit.enable=0', run=['attack']),
+    Suite('attack-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
+          run=['attack']),
+    Suite('attack-strict', append='iommu.strict=1 kunit.enable=0', run=['attack']),
     Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['vmcore'],
           dump=True, post=drgn_vmcore_check),
 ]
