@@ -47,6 +47,7 @@
 #define FQ_TIMEOUT_PATH		"/sys/module/dma_iommu/parameters/fq_timeout_ms"
 #define QUARANTINE_DIR		"/sys/kernel/debug/iommu_quarantine"
 #define QUARANTINE_STATS	QUARANTINE_DIR "/stats"
+#define FAIL_INVALIDATION_DIR	"/sys/kernel/debug/fail_arm_smmu_v3_invalidation"
 
 /* Upstream's IOVA_FQ_TIMEOUT, in effect when there is no knob. */
 #define DEFAULT_FQ_TIMEOUT_MS	10
@@ -189,6 +190,47 @@ static void print_quarantine_stats(const char *when)
 		}
 	}
 	fclose(f);
+}
+
+/* The value of the stats line starting with @name, or -1. */
+static long quarantine_stat(const char *name)
+{
+	char line[256];
+	long value = -1;
+	FILE *f;
+
+	f = fopen(QUARANTINE_STATS, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ':') {
+			value = strtol(line + strlen(name) + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+static bool write_str(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok;
+}
+
+/* Make every CMD_SYNC of the SMMU report a timeout, or stop doing so. */
+static bool fail_invalidations(bool fail)
+{
+	return write_str(FAIL_INVALIDATION_DIR "/verbose", "0") &&
+	       write_str(FAIL_INVALIDATION_DIR "/interval", "1") &&
+	       write_str(FAIL_INVALIDATION_DIR "/times", "-1") &&
+	       write_str(FAIL_INVALIDATION_DIR "/probability", fail ? "100" : "0");
 }
 
 static bool pin_to_cpu(int cpu)
@@ -457,6 +499,56 @@ TEST_F(attack, fault_after_flush)
 	EXPECT_EQ(0, probe.stale_bytes_changed) {
 		TH_LOG("a write %u ms after the unmap still reached the page", probe.wait_ms);
 	}
+}
+
+/*
+ * An invalidation that times out (injected where the driver detects a real
+ * CMD_SYNC timeout) leaves the pages it covered stale: held, and counted,
+ * until a later invalidation of the domain succeeds.
+ */
+TEST_F(attack, stale_after_failed_flush)
+{
+	struct test_iommu_quarantine_attack attack;
+	long failed_before, stale, held;
+
+	if (_metadata->skip)
+		return;
+	if (self->strict || !self->quarantine)
+		SKIP(return, "mode=%s: needs lazy mode with the quarantine", self->mode);
+	if (access(FAIL_INVALIDATION_DIR, F_OK))
+		SKIP(return, "no %s (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION)",
+		     FAIL_INVALIDATION_DIR);
+
+	/* Let earlier tests' pages go first. */
+	usleep((self->fq_timeout_ms + FLUSH_SLACK_MS) * 1000);
+	failed_before = quarantine_stat("failed invalidations");
+	ASSERT_LE(0, failed_before);
+	ASSERT_TRUE(fail_invalidations(true));
+
+	attack = attack_args(TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA, 0);
+	EXPECT_EQ(0, ioctl(self->fd, TEST_IOMMU_QUARANTINE_ATTACK, &attack));
+	EXPECT_EQ(-1, attack.victim_index);
+	usleep((self->fq_timeout_ms + FLUSH_SLACK_MS) * 1000);
+	stale = quarantine_stat("stale pages held now");
+	diag("after the failed flush: failed invalidations %ld -> %ld, stale pages %ld",
+	     failed_before, quarantine_stat("failed invalidations"), stale);
+	EXPECT_LT(failed_before, quarantine_stat("failed invalidations"));
+	EXPECT_LT(0, stale);
+
+	/* Still failing: the pages stay out however long we wait. */
+	usleep((self->fq_timeout_ms + FLUSH_SLACK_MS) * 1000);
+	EXPECT_LE(stale, quarantine_stat("stale pages held now"));
+
+	/* The next invalidation succeeds (another unmap queues one). */
+	ASSERT_TRUE(fail_invalidations(false));
+	attack = attack_args(TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA, 0);
+	EXPECT_EQ(0, ioctl(self->fd, TEST_IOMMU_QUARANTINE_ATTACK, &attack));
+	usleep((self->fq_timeout_ms + FLUSH_SLACK_MS) * 1000);
+	stale = quarantine_stat("stale pages held now");
+	held = quarantine_stat("pages held now");
+	diag("after a successful flush: stale pages %ld, pages held %ld", stale, held);
+	EXPECT_EQ(0, stale);
+	EXPECT_EQ(0, held);
 }
 
 TEST_F_TIMEOUT(attack, use_after_free, 900)
