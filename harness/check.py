@@ -247,7 +247,7 @@ def main():
               flush=True)
         os.environ['HQ_OBJ_NAME'] = kernel.name
         log = os.path.join(hqlib.LOGS, 'build-%s.log' % kernel.name)
-        start = time.time()
+        build_start = time.time()
         ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
                             [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments], log)
         if ok:
@@ -255,7 +255,7 @@ def main():
                                 log + '.initramfs')
         del os.environ['HQ_OBJ_NAME']
         built[kernel.name] = ok
-        res.notes.append('took %.0fs, log: %s' % (time.time() - start,
+        res.notes.append('took %.0fs, log: %s' % (time.time() - build_start,
                                                   os.path.relpath(log, hqlib.ROOT)))
         if ok:
             res.ok('the %s kernel builds without warnings' % kernel.name)

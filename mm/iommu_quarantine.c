@@ -45,12 +45,15 @@
  * 0 means untagged. Two slot values are reserved: SHARED (several domains
  * unmapped the page; the low bits are a round epoch, see
  * iommu_quarantine_round_start()) and HELD (head of a block on a quarantine
- * list; the low bits are the block's order, its tag is in page->index).
+ * list; the low bits are the block's order and, above them, the jiffies at
+ * which it was held; its tag is in page->index).
  */
 #define IOMMU_QUARANTINE_GEN_BITS	48
 #define IOMMU_QUARANTINE_GEN_MASK	GENMASK_ULL(IOMMU_QUARANTINE_GEN_BITS - 1, 0)
 #define IOMMU_QUARANTINE_SLOT_SHARED	0xffffU
 #define IOMMU_QUARANTINE_SLOT_HELD	0xfffeU
+#define IOMMU_QUARANTINE_HELD_ORDER_BITS	6
+#define IOMMU_QUARANTINE_HELD_ORDER_MASK	GENMASK_ULL(IOMMU_QUARANTINE_HELD_ORDER_BITS - 1, 0)
 
 /* Slot 0 is never used, so a zero tag means "untagged". */
 #define IOMMU_QUARANTINE_MAX_DOMAINS	1024
@@ -135,6 +138,8 @@ static const char *const iommu_quarantine_counter_names[] = {
 	[IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES]	= "forced invalidations",
 	[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]		= "bytes held now",
 	[IOMMU_QUARANTINE_COUNTER_BYTES_PEAK]		= "bytes held peak",
+	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL]	= "hold time total ms",
+	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX]		= "hold time max ms",
 };
 
 static_assert(ARRAY_SIZE(iommu_quarantine_counter_names) == IOMMU_QUARANTINE_COUNTER_COUNT);
@@ -371,12 +376,13 @@ static void iommu_quarantine_list_append(struct iommu_quarantine_list *list,
 	list->nr_blocks++;
 }
 
-static void iommu_quarantine_update_peak(long bytes)
+/* Raise a "peak" or "max" counter to @value. */
+static void iommu_quarantine_count_max(enum iommu_quarantine_counter_id id, long value)
 {
-	atomic_long_t *peak = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_PEAK];
-	long old = atomic_long_read(peak);
+	atomic_long_t *max = &iommu_quarantine_counters[id];
+	long old = atomic_long_read(max);
 
-	while (bytes > old && !atomic_long_try_cmpxchg(peak, &old, bytes))
+	while (value > old && !atomic_long_try_cmpxchg(max, &old, value))
 		;
 }
 
@@ -409,7 +415,7 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
 	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
-	iommu_quarantine_update_peak(bytes);
+	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, bytes);
 
 	if (bytes > READ_ONCE(iommu_quarantine_cap_bytes)) {
 		if (!test_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests))
@@ -431,7 +437,7 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 {
 	unsigned long i, nr_pages = 1UL << order, passed = 0;
 	struct page_ext *page_ext, *ext;
-	u64 block_tag = 0;
+	u64 block_tag = 0, held_since;
 
 	if (!READ_ONCE(iommu_quarantine_ready))
 		return false;
@@ -464,8 +470,11 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 		page_ext_put(page_ext);
 		return false;
 	}
+	held_since = jiffies;
 	atomic64_set(iommu_quarantine_tag_of(page_ext),
-		     iommu_quarantine_make_tag(IOMMU_QUARANTINE_SLOT_HELD, order));
+		     iommu_quarantine_make_tag(IOMMU_QUARANTINE_SLOT_HELD,
+					       held_since << IOMMU_QUARANTINE_HELD_ORDER_BITS |
+					       order));
 	page_ext_put(page_ext);
 
 	iommu_quarantine_hold(page, order, block_tag);
@@ -474,31 +483,52 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 
 /* === Releasing ============================================================ */
 
-/* Order of a held block, from its HELD marker; clears the marker if @clear. */
-static unsigned int iommu_quarantine_held_order(struct page *page, bool clear)
+/*
+ * The HELD marker of a held block: its order, and in @held_ms for how long
+ * it has been held. Clears the marker if @clear.
+ */
+static unsigned int iommu_quarantine_held(struct page *page, bool clear,
+					  unsigned long *held_ms)
 {
+	const u64 jiffies_mask = IOMMU_QUARANTINE_GEN_MASK >> IOMMU_QUARANTINE_HELD_ORDER_BITS;
 	struct page_ext *page_ext;
 	unsigned int order = 0;
 	atomic64_t *tagp;
-	u64 tag;
+	u64 tag, gen;
 
+	*held_ms = 0;
 	page_ext = page_ext_get(page);
 	if (WARN_ON_ONCE(!page_ext))
 		return 0;
 	tagp = iommu_quarantine_tag_of(page_ext);
 	tag = atomic64_read(tagp);
-	if (!WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) != IOMMU_QUARANTINE_SLOT_HELD))
-		order = iommu_quarantine_tag_gen(tag);
+	if (!WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) != IOMMU_QUARANTINE_SLOT_HELD)) {
+		gen = iommu_quarantine_tag_gen(tag);
+		order = gen & IOMMU_QUARANTINE_HELD_ORDER_MASK;
+		*held_ms = jiffies_to_msecs((jiffies - (gen >> IOMMU_QUARANTINE_HELD_ORDER_BITS)) &
+					    jiffies_mask);
+	}
 	if (clear)
 		atomic64_set(tagp, 0);
 	page_ext_put(page_ext);
 	return order;
 }
 
+static unsigned int iommu_quarantine_held_order(struct page *page)
+{
+	unsigned long held_ms;
+
+	return iommu_quarantine_held(page, false, &held_ms);
+}
+
 static unsigned long iommu_quarantine_release_block(struct page *page)
 {
-	unsigned int order = iommu_quarantine_held_order(page, true);
+	unsigned long held_ms;
+	unsigned int order = iommu_quarantine_held(page, true, &held_ms);
 	unsigned long nr_pages = 1UL << order;
+
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL, held_ms);
+	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX, held_ms);
 
 	atomic_long_sub(nr_pages, iommu_quarantine_held_of(page->index));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, -(long)nr_pages);
@@ -536,7 +566,7 @@ static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list 
 			released += iommu_quarantine_release_block(page);
 		} else {
 			if (iommu_quarantine_tag_stale(page->index))
-				*stale += 1UL << iommu_quarantine_held_order(page, false);
+				*stale += 1UL << iommu_quarantine_held_order(page);
 			set_page_private(page, 0);
 			if (keep_tail)
 				set_page_private(keep_tail, (unsigned long)page);

@@ -12,7 +12,7 @@ grep -o 'attack: mode=.*' /tmp/out
 echo "smmu_faults=$(($(dmesg | grep -c 'event 0x10 received') - faults))"
 if [ -r /sys/kernel/debug/iommu_quarantine/stats ]; then
 	sleep 2	# one flush interval (1 s during the attack) and a margin
-	sed -n 's/^\(pages tagged\|pages held now\|pages released\|bytes held peak\): \(.*\)/\1=\2/p' \
+	sed -n 's/^\(pages tagged\|pages held now\|pages released\|bytes held peak\|hold time total ms\|hold time max ms\): \(.*\)/\1=\2/p' \
 		/sys/kernel/debug/iommu_quarantine/stats | tr ' ' '_'
 fi
 [ $rc -eq 0 ] && tap_ok "attack run as expected for this mode" || { cat /tmp/out; tap_fail "attack run"; }

@@ -175,6 +175,7 @@ static void print_quarantine_stats(const char *when)
 {
 	static const char *const wanted[] = {
 		"pages tagged:", "pages held now:", "pages released:",
+		"hold time max ms:",
 	};
 	char line[256];
 	unsigned int i;
