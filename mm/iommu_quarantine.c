@@ -414,6 +414,7 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 
 	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
+	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, nr_pages);
 	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
 	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, bytes);
 
@@ -532,6 +533,7 @@ static unsigned long iommu_quarantine_release_block(struct page *page)
 
 	atomic_long_sub(nr_pages, iommu_quarantine_held_of(page->index));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, -(long)nr_pages);
+	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, -(long)nr_pages);
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_BYTES_HELD,
 			       -(long)(nr_pages << PAGE_SHIFT));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_RELEASED, nr_pages);

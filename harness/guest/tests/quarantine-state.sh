@@ -19,11 +19,20 @@ on)
 		tap_fail "enabled at boot (no 'iommu_quarantine: enabled' line)"
 	fi
 	[ -r $dir/stats ] && tap_ok "debugfs stats readable" || tap_fail "debugfs stats readable"
+	grep -q '^nr_iommu_quarantined ' /proc/vmstat && tap_ok "nr_iommu_quarantined in /proc/vmstat" ||
+		tap_fail "nr_iommu_quarantined in /proc/vmstat"
+	grep -q '^IOMMUQuarantined: ' /proc/meminfo && tap_ok "IOMMUQuarantined in /proc/meminfo" ||
+		tap_fail "IOMMUQuarantined in /proc/meminfo"
 	;;
 off | absent)
 	tap_is "$enabled_line" "" "not enabled at boot"
 	[ -e $dir ] && tap_fail "no debugfs directory when disabled" ||
 		tap_ok "no debugfs directory when disabled"
+	if [ "$want" = absent ]; then
+		grep -q '^nr_iommu_quarantined ' /proc/vmstat &&
+			tap_fail "no nr_iommu_quarantined when compiled out" ||
+			tap_ok "no nr_iommu_quarantined when compiled out"
+	fi
 	;;
 *)
 	tap_fail "hq.quarantine=$want is not on, off or absent"
