@@ -966,8 +966,8 @@ void iommu_quarantine_flush_end(struct iommu_quarantine_domain *qd, u64 gen,
 		iommu_quarantine_advance(&slot->failed, gen);
 		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES, 1);
 		if (!test_and_set_bit(IOMMU_QUARANTINE_DOMAIN_WARNED, &qd->flags))
-			pr_warn("%s: IOTLB invalidation failed; pages it unmapped stay out of the allocator until one succeeds\n",
-				qd->name);
+			pr_warn("%s: IOTLB invalidation failed; %ld page(s) held, and the pages it unmapped stay out of the allocator until an invalidation succeeds\n",
+				qd->name, atomic_long_read(&slot->held_pages));
 	}
 	if (atomic_long_read(&slot->held_pages) ||
 	    atomic_long_read(&iommu_quarantine_shared_held))
