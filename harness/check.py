@@ -193,7 +193,55 @@ def drgn_vmcore_check(res, boot, dump):
                 key, got.get(key), want.get(key)))
 
 
+def static_checks(res):
+    """checkpatch --strict and kernel-doc on everything we ship."""
+    scripts = os.path.join(hqlib.SRC, 'scripts')
+    files = subprocess.run(['git', '-C', hqlib.ROOT, 'ls-files', '-co', '--exclude-standard',
+                            '--', 'mm', 'include', 'drivers', 'lib', 'kernel', 'tools'],
+                           capture_output=True, text=True).stdout.split()
+    files = sorted(f for f in files if f.endswith(('.c', '.h')))
+    checkpatch = ['perl', os.path.join(scripts, 'checkpatch.pl'), '--strict', '--no-tree',
+                  '--terse', '--show-types']
+    for f in files:
+        out = subprocess.run(checkpatch + ['-f', os.path.join(hqlib.ROOT, f)],
+                             capture_output=True, text=True).stdout
+        bad = [l for l in out.splitlines() if re.search(r'(ERROR|WARNING|CHECK):', l)]
+        (res.fail('checkpatch --strict: %s' % f, '\n'.join(bad[:10])) if bad
+         else res.ok('checkpatch --strict: %s' % f))
+        if f.startswith('tools/'):
+            continue
+        out = subprocess.run(['perl', os.path.join(scripts, 'kernel-doc'), '-none',
+                              os.path.join(hqlib.ROOT, f)], capture_output=True, text=True)
+        (res.fail('kernel-doc: %s' % f, out.stderr.strip()[:800]) if out.stderr.strip()
+         else res.ok('kernel-doc: %s' % f))
+    # Sign-offs are added when the series is exported for submission.
+    for p in subprocess.run(['git', '-C', hqlib.ROOT, 'ls-files', '-co', '--exclude-standard',
+                             'patches/*.patch'], capture_output=True, text=True).stdout.split():
+        with open(os.path.join(hqlib.ROOT, p)) as patch:
+            out = subprocess.run(checkpatch + ['--ignore', 'MISSING_SIGN_OFF', '-'],
+                                 stdin=patch, capture_output=True, text=True).stdout
+        bad = [l for l in out.splitlines() if re.search(r'(ERROR|WARNING|CHECK):', l)]
+        (res.fail('checkpatch --strict: %s' % p, '\n'.join(bad[:10])) if bad
+         else res.ok('checkpatch --strict: %s' % p))
+
+
+class HostSuite:
+    """A suite that runs on the host against the prepared tree, no boot."""
+
+    def __init__(self, name, run):
+        self.name, self.kernel, self.fn = name, 'test', run
+
+    def execute(self, built):
+        res = Result(self.name)
+        if not os.path.exists(os.path.join(hqlib.SRC, 'scripts/checkpatch.pl')):
+            res.fail('not run: no kernel tree in build/linux')
+            return res
+        self.fn(res)
+        return res
+
+
 SUITES = [
+    HostSuite('static-checks', static_checks),
     Suite('boot-lazy', append='iommu.strict=0', run=['iommu-domain', 'quarantine-state'],
           kunit=True),
     Suite('boot-strict', append='iommu.strict=1', run=['iommu-domain', 'quarantine-state'],

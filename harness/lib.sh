@@ -10,6 +10,7 @@ HQ_SRC=$HQ_BUILD/linux			# git work tree: tag "pristine" + one commit per patch
 HQ_LOGS=$HQ_BUILD/logs
 HQ_BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
 HQ_ARCH=arm64
+HQ_PATCH_FROM="IOMMU page quarantine developers <iommu-quarantine@localhost>"
 HQ_CROSS=aarch64-linux-gnu-
 # The directories whose new files are laid over the kernel tree.
 HQ_OVERLAY_DIRS="mm include drivers lib kernel tools Documentation samples"
