@@ -62,7 +62,9 @@ hq_apt_install() {
 # The tools every kernel build and boot needs.
 hq_need_build_tools() {
 	hq_need_tools "$HQ_BASE_TARBALL:linux-source-6.1" \
-		"${HQ_CROSS}gcc:gcc-aarch64-linux-gnu" "make:make" "flex:flex" \
+		"${HQ_CROSS}gcc:gcc-aarch64-linux-gnu" \
+		"/usr/aarch64-linux-gnu/include/bits/wordsize.h:libc6-dev-arm64-cross" \
+		"make:make" "flex:flex" \
 		"bison:bison" "bc:bc" "/usr/include/libelf.h:libelf-dev" \
 		"/usr/include/openssl/ssl.h:libssl-dev" "cpio:cpio" \
 		"ccache:ccache" "git:git" "perl:perl" "python3:python3" \
