@@ -177,6 +177,8 @@ def boot(kernel, name, run=(), append='', timeout=600, dump=None,
             '-M', 'virt,iommu=smmuv3,gic-version=3',
             '-cpu', 'cortex-a57', '-smp', str(smp), '-m', mem,
             '-display', 'none', '-no-reboot',
+            # No network: the default NIC needs ipxe-qemu's option ROM.
+            '-nic', 'none',
             '-kernel', image, '-initrd', initrd, '-append', cmdline.strip(),
             '-device', 'edu',
             '-device', 'vmcoreinfo',
