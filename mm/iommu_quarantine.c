@@ -528,7 +528,7 @@ static unsigned long iommu_quarantine_release_block(struct page *page)
 	unsigned int order = iommu_quarantine_held(page, true, &held_ms);
 	unsigned long nr_pages = 1UL << order;
 
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL, held_ms);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL, held_ms * nr_pages);
 	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX, held_ms);
 
 	atomic_long_sub(nr_pages, iommu_quarantine_held_of(page->index));
