@@ -10,20 +10,29 @@
  * to the pages allocated right after the free; it does not use the
  * quarantine's API, so it observes the effect, not the bookkeeping.
  *
+ * It also times the map, unmap and free cycle that the quarantine adds to
+ * (TEST_IOMMU_QUARANTINE_BENCH), for tools/testing/selftests/mm/iommu_quarantine_bench.
+ *
  * With the quarantine off this corrupts memory on purpose. Test machines only.
  */
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/fs.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/iommu.h>
 #include <linux/iopoll.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/pci.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/test_iommu_quarantine.h>
@@ -283,6 +292,214 @@ free_page:
 	return ret;
 }
 
+/*
+ * Benchmark: one kernel thread per requested CPU runs cycles until told to
+ * stop, timing each on its own.
+ */
+struct quarantine_bench_thread {
+	struct quarantine_test_device *qdev;
+	const struct test_iommu_quarantine_bench *params;
+	struct task_struct *task;
+	struct page *pages[TEST_IOMMU_QUARANTINE_BENCH_MAX_PAGES];
+	struct sg_table sgt;
+	u64 cycles;
+	u64 sum_ns;
+	u64 sum_sq_ns;
+	u64 min_ns;
+	u64 max_ns;
+	u64 start_ns;
+	u64 end_ns;
+	bool overflow;
+	int ret;
+};
+
+static bool quarantine_bench_stop;
+
+static void quarantine_bench_free(struct quarantine_bench_thread *t,
+				  unsigned int nr, unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		__free_pages(t->pages[i], order);
+}
+
+static int quarantine_bench_alloc(struct quarantine_bench_thread *t,
+				  unsigned int nr, unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		t->pages[i] = alloc_pages(GFP_KERNEL, order);
+		if (!t->pages[i]) {
+			quarantine_bench_free(t, i, order);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int quarantine_bench_cycle(struct quarantine_bench_thread *t)
+{
+	struct device *dev = &t->qdev->pdev->dev;
+	unsigned int pages = t->params->pages;
+	unsigned int order = ilog2(pages);
+	struct scatterlist *sg;
+	dma_addr_t iova;
+	unsigned int i;
+	int ret;
+
+	switch (t->params->kind) {
+	case TEST_IOMMU_QUARANTINE_BENCH_MAP_PAGE:
+		ret = quarantine_bench_alloc(t, 1, order);
+		if (ret)
+			return ret;
+		iova = dma_map_page(dev, t->pages[0], 0, pages * PAGE_SIZE,
+				    DMA_BIDIRECTIONAL);
+		ret = dma_mapping_error(dev, iova);
+		if (!ret)
+			dma_unmap_page(dev, iova, pages * PAGE_SIZE, DMA_BIDIRECTIONAL);
+		quarantine_bench_free(t, 1, order);
+		return ret;
+	case TEST_IOMMU_QUARANTINE_BENCH_MAP_SG:
+		ret = quarantine_bench_alloc(t, pages, 0);
+		if (ret)
+			return ret;
+		for_each_sgtable_sg(&t->sgt, sg, i)
+			sg_set_page(sg, t->pages[i], PAGE_SIZE, 0);
+		ret = dma_map_sgtable(dev, &t->sgt, DMA_BIDIRECTIONAL, 0);
+		if (!ret)
+			dma_unmap_sgtable(dev, &t->sgt, DMA_BIDIRECTIONAL, 0);
+		quarantine_bench_free(t, pages, 0);
+		return ret;
+	default:
+		ret = quarantine_bench_alloc(t, 1, order);
+		if (!ret)
+			quarantine_bench_free(t, 1, order);
+		return ret;
+	}
+}
+
+static int quarantine_bench_thread_fn(void *data)
+{
+	struct quarantine_bench_thread *t = data;
+	u64 start, ns, sq;
+
+	t->min_ns = U64_MAX;
+	t->start_ns = ktime_get_ns();
+	while (!READ_ONCE(quarantine_bench_stop)) {
+		start = ktime_get_ns();
+		t->ret = quarantine_bench_cycle(t);
+		ns = ktime_get_ns() - start;
+		if (t->ret)
+			break;
+		t->cycles++;
+		t->sum_ns += ns;
+		if (check_mul_overflow(ns, ns, &sq) ||
+		    check_add_overflow(t->sum_sq_ns, sq, &t->sum_sq_ns))
+			t->overflow = true;
+		t->min_ns = min(t->min_ns, ns);
+		t->max_ns = max(t->max_ns, ns);
+		cond_resched();
+	}
+	t->end_ns = ktime_get_ns();
+	/* The caller holds a task reference for kthread_stop(). */
+	return 0;
+}
+
+static void quarantine_bench_sum(struct test_iommu_quarantine_bench *bench,
+				 struct quarantine_bench_thread *threads,
+				 unsigned int nr, bool *overflow)
+{
+	u64 sum = 0, sum_sq = 0, first = U64_MAX, last = 0, mean_sq;
+	unsigned int i;
+
+	bench->min_ns = U64_MAX;
+	for (i = 0; i < nr; i++) {
+		struct quarantine_bench_thread *t = &threads[i];
+
+		bench->cycles += t->cycles;
+		sum += t->sum_ns;
+		*overflow |= t->overflow ||
+			     check_add_overflow(sum_sq, t->sum_sq_ns, &sum_sq);
+		bench->min_ns = min(bench->min_ns, t->min_ns);
+		bench->max_ns = max(bench->max_ns, t->max_ns);
+		first = min(first, t->start_ns);
+		last = max(last, t->end_ns);
+	}
+	bench->elapsed_ns = last - first;
+	if (!bench->cycles) {
+		bench->min_ns = 0;
+		return;
+	}
+	bench->mean_ns = div64_u64(sum, bench->cycles);
+	/* Var(X) = E[X^2] - E[X]^2, both exact to a nanosecond squared. */
+	mean_sq = div64_u64(sum_sq, bench->cycles);
+	if (mean_sq > bench->mean_ns * bench->mean_ns)
+		bench->stddev_ns = int_sqrt64(mean_sq - bench->mean_ns * bench->mean_ns);
+}
+
+static int quarantine_test_bench(struct quarantine_test_device *qdev,
+				 struct test_iommu_quarantine_bench *bench)
+{
+	struct quarantine_bench_thread *threads;
+	unsigned int i, started = 0;
+	bool overflow = false;
+	int ret = 0;
+
+	threads = kcalloc(bench->threads, sizeof(*threads), GFP_KERNEL);
+	if (!threads)
+		return -ENOMEM;
+	WRITE_ONCE(quarantine_bench_stop, false);
+	/* Keep the online mask still while threads are placed on it. */
+	cpus_read_lock();
+	for (i = 0; i < bench->threads; i++) {
+		struct quarantine_bench_thread *t = &threads[i];
+
+		t->qdev = qdev;
+		t->params = bench;
+		if (bench->kind == TEST_IOMMU_QUARANTINE_BENCH_MAP_SG) {
+			ret = sg_alloc_table(&t->sgt, bench->pages, GFP_KERNEL);
+			if (ret)
+				break;
+		}
+		t->task = kthread_create_on_cpu(quarantine_bench_thread_fn, t,
+						cpumask_nth(i % num_online_cpus(),
+							    cpu_online_mask),
+						"iommuq_bench/%u");
+		if (IS_ERR(t->task)) {
+			ret = PTR_ERR(t->task);
+			t->task = NULL;
+			break;
+		}
+		get_task_struct(t->task);
+		started++;
+	}
+	cpus_read_unlock();
+	for (i = 0; i < started; i++)
+		wake_up_process(threads[i].task);
+	if (!ret)
+		msleep_interruptible(bench->duration_ms);
+	WRITE_ONCE(quarantine_bench_stop, true);
+	for (i = 0; i < started; i++) {
+		kthread_stop(threads[i].task);
+		put_task_struct(threads[i].task);
+		if (threads[i].ret && !ret)
+			ret = threads[i].ret;
+	}
+	for (i = 0; i < bench->threads; i++)
+		sg_free_table(&threads[i].sgt);
+	if (!ret && signal_pending(current))
+		ret = -EINTR;
+	if (!ret) {
+		quarantine_bench_sum(bench, threads, started, &overflow);
+		if (overflow)
+			ret = -EOVERFLOW;
+	}
+	kfree(threads);
+	return ret;
+}
+
 static int quarantine_test_ioctl_attack(struct quarantine_test_device *qdev,
 					void __user *argp)
 {
@@ -322,6 +539,34 @@ static int quarantine_test_ioctl_fault_probe(struct quarantine_test_device *qdev
 	return copy_to_user(argp, &probe, sizeof(probe)) ? -EFAULT : 0;
 }
 
+static int quarantine_test_ioctl_bench(struct quarantine_test_device *qdev,
+				       void __user *argp)
+{
+	struct test_iommu_quarantine_bench bench;
+	int ret;
+
+	if (copy_from_user(&bench, argp, sizeof(bench)))
+		return -EFAULT;
+	if (bench.kind >= TEST_IOMMU_QUARANTINE_BENCH_KINDS ||
+	    !bench.pages || bench.pages > TEST_IOMMU_QUARANTINE_BENCH_MAX_PAGES ||
+	    (bench.kind != TEST_IOMMU_QUARANTINE_BENCH_MAP_SG &&
+	     !is_power_of_2(bench.pages)) ||
+	    !bench.threads || bench.threads > TEST_IOMMU_QUARANTINE_BENCH_MAX_THREADS ||
+	    !bench.duration_ms ||
+	    bench.duration_ms > TEST_IOMMU_QUARANTINE_BENCH_MAX_DURATION_MS)
+		return -EINVAL;
+	bench.cycles = 0;
+	bench.mean_ns = 0;
+	bench.stddev_ns = 0;
+	bench.min_ns = 0;
+	bench.max_ns = 0;
+	bench.elapsed_ns = 0;
+	ret = quarantine_test_bench(qdev, &bench);
+	if (ret)
+		return ret;
+	return copy_to_user(argp, &bench, sizeof(bench)) ? -EFAULT : 0;
+}
+
 static long quarantine_test_ioctl(struct file *file, unsigned int command,
 				  unsigned long arg)
 {
@@ -330,7 +575,8 @@ static long quarantine_test_ioctl(struct file *file, unsigned int command,
 	long ret;
 
 	if (command != TEST_IOMMU_QUARANTINE_ATTACK &&
-	    command != TEST_IOMMU_QUARANTINE_FAULT_PROBE)
+	    command != TEST_IOMMU_QUARANTINE_FAULT_PROBE &&
+	    command != TEST_IOMMU_QUARANTINE_BENCH)
 		return -ENOTTY;
 
 	mutex_lock(&quarantine_test_lock);
@@ -343,8 +589,10 @@ static long quarantine_test_ioctl(struct file *file, unsigned int command,
 		ret = -EOPNOTSUPP;
 	else if (command == TEST_IOMMU_QUARANTINE_ATTACK)
 		ret = quarantine_test_ioctl_attack(qdev, argp);
-	else
+	else if (command == TEST_IOMMU_QUARANTINE_FAULT_PROBE)
 		ret = quarantine_test_ioctl_fault_probe(qdev, argp);
+	else
+		ret = quarantine_test_ioctl_bench(qdev, argp);
 	mutex_unlock(&quarantine_test_lock);
 	return ret;
 }

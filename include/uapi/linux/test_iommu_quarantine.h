@@ -100,10 +100,64 @@ struct test_iommu_quarantine_fault_probe {
 	__u32 stale_bytes_changed;
 };
 
+/* What one benchmark cycle does; see struct test_iommu_quarantine_bench. */
+enum test_iommu_quarantine_bench_kind {
+	TEST_IOMMU_QUARANTINE_BENCH_MAP_PAGE,
+	TEST_IOMMU_QUARANTINE_BENCH_MAP_SG,
+	TEST_IOMMU_QUARANTINE_BENCH_ALLOC_FREE,
+	TEST_IOMMU_QUARANTINE_BENCH_KINDS,
+};
+
+#define TEST_IOMMU_QUARANTINE_BENCH_MAX_PAGES		64
+#define TEST_IOMMU_QUARANTINE_BENCH_MAX_THREADS		8
+#define TEST_IOMMU_QUARANTINE_BENCH_MAX_DURATION_MS	60000
+
+/**
+ * struct test_iommu_quarantine_bench - time a cycle on every thread
+ * @kind: (in) a TEST_IOMMU_QUARANTINE_BENCH_* cycle:
+ *	MAP_PAGE: allocate @pages physically contiguous pages, dma_map_page()
+ *	them as one range, unmap, free;
+ *	MAP_SG: allocate @pages single pages, dma_map_sgtable() them as one
+ *	scatterlist, unmap, free;
+ *	ALLOC_FREE: allocate @pages contiguous pages and free them, no DMA
+ *	(the page allocator's own cost, free path included)
+ * @pages: (in) pages per cycle, 1 to TEST_IOMMU_QUARANTINE_BENCH_MAX_PAGES;
+ *	a power of two unless @kind is MAP_SG
+ * @threads: (in) kernel threads running cycles at once, one per online CPU
+ *	in turn, 1 to TEST_IOMMU_QUARANTINE_BENCH_MAX_THREADS
+ * @duration_ms: (in) how long the threads run, 1 to
+ *	TEST_IOMMU_QUARANTINE_BENCH_MAX_DURATION_MS
+ * @cycles: (out) cycles completed by all threads
+ * @mean_ns: (out) mean time of one cycle, nanoseconds
+ * @stddev_ns: (out) standard deviation of the cycle time, nanoseconds
+ * @min_ns: (out) shortest cycle, nanoseconds
+ * @max_ns: (out) longest cycle, nanoseconds
+ * @elapsed_ns: (out) wall time from the start of the first thread to the
+ *	end of the last
+ *
+ * The device is not asked to access the pages: the cycle is what a driver
+ * pays around a DMA, not the DMA. Each cycle is timed on its own, from the
+ * first allocation to the last free.
+ */
+struct test_iommu_quarantine_bench {
+	__u32 kind;
+	__u32 pages;
+	__u32 threads;
+	__u32 duration_ms;
+	__u64 cycles;
+	__u64 mean_ns;
+	__u64 stddev_ns;
+	__u64 min_ns;
+	__u64 max_ns;
+	__u64 elapsed_ns;
+};
+
 /* 0xB2 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define TEST_IOMMU_QUARANTINE_ATTACK \
 	_IOWR(0xB2, 0x00, struct test_iommu_quarantine_attack)
 #define TEST_IOMMU_QUARANTINE_FAULT_PROBE \
 	_IOWR(0xB2, 0x01, struct test_iommu_quarantine_fault_probe)
+#define TEST_IOMMU_QUARANTINE_BENCH \
+	_IOWR(0xB2, 0x02, struct test_iommu_quarantine_bench)
 
 #endif /* _UAPI_LINUX_TEST_IOMMU_QUARANTINE_H */
