@@ -4,6 +4,7 @@
 #
 #   make demo            build, boot, show the IOMMU and the quarantine at work
 #   make check           build and run every test suite; ends "N passed, N failed"
+#   make bench           benchmarks: strict, lazy, lazy+quarantine side by side
 #   make tree            prepare build/linux (Linux 6.1 + patches/ + our files)
 #   make kernel          build the test kernel (FLAVOUR=bench for the other)
 #   make qemu-shell      boot the test kernel to a shell on the serial console
@@ -12,13 +13,16 @@
 
 FLAVOUR ?= test
 
-.PHONY: demo check tree kernel initramfs qemu-shell refresh-patches clean
+.PHONY: demo check bench tree kernel initramfs qemu-shell refresh-patches clean
 
 demo:
 	harness/demo
 
 check:
 	harness/check
+
+bench:
+	harness/bench
 
 tree:
 	harness/tree

@@ -43,10 +43,10 @@ class Result:
         self.notes.append('skipped: %s (%s)' % (what, why))
 
 
-def run_step(cmd, log):
+def run_step(cmd, log, env=None):
     """Run a harness command; return (ok, last lines of its output)."""
     with open(log, 'w') as f:
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT)
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
     with open(log, errors='replace') as f:
         tail = '\n'.join(f.read().splitlines()[-30:])
     return rc == 0, tail
@@ -143,6 +143,20 @@ KERNELS = {k.name: k for k in [
 ]}
 
 
+def build_kernel(kernel):
+    """Build a kernel and its initramfs; return (ok, last log lines, log path)."""
+    os.makedirs(hqlib.LOGS, exist_ok=True)
+    env = dict(os.environ, HQ_OBJ_NAME=kernel.name)
+    log = os.path.join(hqlib.LOGS, 'build-%s.log' % kernel.name)
+    ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
+                        [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments],
+                        log, env)
+    if ok:
+        ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
+                            log + '.initramfs', env)
+    return ok, tail, log
+
+
 class Suite:
     def __init__(self, name, kernel='test', append='', run=(), kunit=False,
                  post=None, dump=False, timeout=600):
@@ -225,6 +239,57 @@ def static_checks(res):
          else res.ok('checkpatch --strict: %s' % p))
 
 
+# The smoke runs of the benchmarks: which suite ran which mode.
+BENCH_SMOKE = [('compiled-out', 'compiled-out', 'absent'), ('boot-strict', 'strict', 'on'),
+               ('quarantine-off', 'lazy', 'off'), ('boot-lazy', 'lazy+quarantine', 'on')]
+
+
+def bench_report(res):
+    """harness/bench.py's tables, files and plots, from the smoke runs."""
+    import bench
+    data = {}
+    for suite, mode, quarantine in BENCH_SMOKE:
+        lines = hqlib.Boot(suite, 'test').sections().get('bench', (None, []))[1]
+        d = bench.parse_boot(lines)
+        info = d['info']
+        if not d['results']:
+            res.fail('bench: no results from the %s suite' % suite)
+            continue
+        got = (info.get('mode'), info.get('quarantine'))
+        want = (mode.replace('compiled-out', 'lazy'), quarantine)
+        if got == want:
+            res.ok('bench: %s ran in mode %s, quarantine %s' % (suite, *want))
+        else:
+            res.fail('bench: %s ran in mode %s, quarantine %s; expected %s, %s' % (
+                suite, *got, *want))
+        data[mode] = d
+    if len(data) != len(BENCH_SMOKE):
+        return
+    if data['strict']['info'].get('quarantine_domains') == 0:
+        res.ok('bench: no quarantine domain in strict mode (the free path is idle)')
+    else:
+        res.fail('bench: strict mode registered a quarantine domain')
+    text = bench.report(data, None)
+    missing = [l for l in text.splitlines() if l.startswith('   ') and ' - ' in l + ' ']
+    if missing:
+        res.fail('bench: the report lacks figures', '\n'.join(missing))
+    else:
+        res.ok('bench: every table row has its figures and ratios')
+    out = os.path.join(hqlib.BUILD, 'bench-smoke')
+    try:
+        plots = bench.write_files(data, out)
+    except (OSError, RuntimeError) as e:
+        res.fail('bench: writing the raw numbers and plots', str(e))
+        return
+    with open(os.path.join(out, 'results.csv')) as f:
+        rows = len(f.read().splitlines()) - 1
+    want = sum(len(d['results']) for d in data.values())
+    (res.ok if rows == want else res.fail)('bench: results.csv has %d of %d results' % (
+        rows, want))
+    (res.ok if sorted(plots) == ['held.png', 'throughput.png'] else res.fail)(
+        'bench: plots drawn: %s' % (', '.join(plots) or 'none'))
+
+
 class HostSuite:
     """A suite that runs on the host against the prepared tree, no boot."""
 
@@ -242,20 +307,23 @@ class HostSuite:
 
 SUITES = [
     HostSuite('static-checks', static_checks),
-    Suite('boot-lazy', append='iommu.strict=0', run=['iommu-domain', 'quarantine-state'],
-          kunit=True),
-    Suite('boot-strict', append='iommu.strict=1', run=['iommu-domain', 'quarantine-state'],
-          kunit=True),
+    # "bench" is the benchmarks' smoke variant (200 ms a run): it proves
+    # they run in each mode; the bench-report suite reads their output.
+    Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1',
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+    Suite('boot-strict', append='iommu.strict=1',
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
     # init_on_free applied when a held page is released (needs the free
     # page readable, so debug_pagealloc off for this boot).
     Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off '
           'kunit.filter_glob=iommu_quarantine', kunit=True),
     Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
-          run=['iommu-domain', 'quarantine-state'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
     Suite('bad-param', append='iommu.strict=0 iommu_quarantine=bogus hq.bad_param=bogus '
           'kunit.enable=0', run=['quarantine-state']),
     Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
-          run=['iommu-domain', 'quarantine-state'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+    HostSuite('bench-report', bench_report),
     # The DMA use-after-free through a stale IOTLB entry (edu + test driver):
     # it must work with the quarantine off, and never with it on or strict.
     Suite('attack-lazy', append='iommu.strict=0 kunit.enable=0', run=['attack']),
@@ -293,15 +361,8 @@ def main():
             continue
         print('== building the %s kernel (%s) and its initramfs' % (kernel.name, kernel.what),
               flush=True)
-        os.environ['HQ_OBJ_NAME'] = kernel.name
-        log = os.path.join(hqlib.LOGS, 'build-%s.log' % kernel.name)
         build_start = time.time()
-        ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
-                            [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments], log)
-        if ok:
-            ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
-                                log + '.initramfs')
-        del os.environ['HQ_OBJ_NAME']
+        ok, tail, log = build_kernel(kernel)
         built[kernel.name] = ok
         res.notes.append('took %.0fs, log: %s' % (time.time() - build_start,
                                                   os.path.relpath(log, hqlib.ROOT)))

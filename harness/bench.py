@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Measure what the IOMMU page quarantine costs, mode by mode.
+
+Boots the bench kernel (no debug options) once per mode and runs the guest
+test "bench" in each: lib/test_iommu_quarantine.c's map/unmap/free cycle and
+alloc/free loop, then upstream's dma_map_benchmark. Prints one table per
+benchmark with the ratios, and writes the raw numbers (results.json,
+results.csv, samples.csv) and two plots into the output directory.
+
+Modes: compiled-out (quarantine compiled out, lazy), strict
+(iommu.strict=1: the quarantine is built in but idle), lazy
+(iommu_quarantine=0: built in, off at boot), lazy+quarantine.
+
+Times under QEMU TCG are not hardware times: only ratios between modes of
+the same run mean anything.
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hqlib  # noqa: E402
+
+MODES = [
+    # name, kernel, command line, what
+    ('compiled-out', 'bench-off', 'iommu.strict=0', 'lazy, quarantine compiled out'),
+    ('strict', 'bench', 'iommu.strict=1', 'strict; quarantine built in, idle'),
+    ('lazy', 'bench', 'iommu.strict=0 iommu_quarantine=0', 'lazy; built in, off at boot'),
+    ('lazy+quarantine', 'bench', 'iommu.strict=0 iommu_quarantine=1', 'lazy + quarantine'),
+]
+MODE_NAMES = [m[0] for m in MODES]
+NOTE = ('Times are from QEMU TCG (arm64 emulated on x86_64), not hardware: '
+        'compare the ratios between modes, measured in the same run.')
+
+
+def parse_line(line):
+    """'result k=v k=v' -> dict, numbers as int or float, '-' as None."""
+    fields = {}
+    for word in line.split()[1:]:
+        if '=' not in word:
+            continue
+        key, value = word.split('=', 1)
+        if value == '-':
+            fields[key] = None
+            continue
+        try:
+            fields[key] = int(value)
+        except ValueError:
+            try:
+                fields[key] = float(value)
+            except ValueError:
+                fields[key] = value
+    return fields
+
+
+def parse_boot(lines):
+    """The 'bench ...' lines of one boot -> {'info', 'results', 'samples', 'upstream'}."""
+    out = {'info': {}, 'results': [], 'samples': [], 'upstream': []}
+    for line in lines:
+        if not line.startswith('bench '):
+            continue
+        line = line[len('bench '):]
+        kind = line.split(' ', 1)[0]
+        if kind.startswith('mode='):
+            out['info'] = parse_line('x ' + line)
+        elif kind == 'result':
+            out['results'].append(parse_line(line))
+        elif kind == 'sample':
+            out['samples'].append(parse_line(line))
+        elif kind == 'upstream':
+            out['upstream'].append(parse_line(line))
+    return out
+
+
+def throughput(r):
+    """Cycles per second over all threads."""
+    return r['cycles'] * 1e9 / r['elapsed_ns'] if r.get('elapsed_ns') else 0.0
+
+
+def group(results, kind, pages, threads):
+    return [r for r in results
+            if r['kind'] == kind and r['pages'] == pages and r['threads'] == threads]
+
+
+def spread(values):
+    """(mean, half the max-min range as a fraction of the mean)."""
+    if not values:
+        return None, None
+    mean = statistics.mean(values)
+    return mean, ((max(values) - min(values)) / 2 / mean if mean else 0.0)
+
+
+def fmt_ratio(a, b):
+    return '%.3f' % (a / b) if a and b else '-'
+
+
+def configs(data, kinds):
+    seen = []
+    for mode in data.values():
+        for r in mode['results']:
+            key = (r['kind'], r['pages'], r['threads'])
+            if r['kind'] in kinds and key not in seen:
+                seen.append(key)
+    return sorted(seen, key=lambda k: (kinds.index(k[0]), k[2], k[1]))
+
+
+def table_cycle(data, out):
+    """Benchmark 1: the map/unmap/free cycle by mode, throughput ratios."""
+    modes = [m for m in ('strict', 'lazy', 'lazy+quarantine') if m in data]
+    out.append('1. Map, unmap, free cycle: throughput (cycles/s, all threads; +-: half the')
+    out.append('   spread over runs) and mean cycle time; ratios against lazy')
+    head = '   %-14s' % 'cycle'
+    for m in modes:
+        head += ' %21s' % m
+    head += ' %9s %9s' % ('q/lazy', 'strict/lazy')
+    out.append(head)
+    rows = []
+    for kind, pages, threads in configs(data, ['page', 'sg']):
+        label = '%s x%d, %dT' % (kind, pages, threads)
+        line = '   %-14s' % label
+        tput = {}
+        for m in modes:
+            rs = group(data[m]['results'], kind, pages, threads)
+            mean, sp = spread([throughput(r) for r in rs])
+            tput[m] = mean
+            mean_ns = statistics.mean(r['mean_ns'] for r in rs) if rs else None
+            line += ' %21s' % ('%.0f+-%.0f%% %5.1fus' % (mean, sp * 100, mean_ns / 1000)
+                               if mean else '-')
+        line += ' %9s %9s' % (fmt_ratio(tput.get('lazy+quarantine'), tput.get('lazy')),
+                              fmt_ratio(tput.get('strict'), tput.get('lazy')))
+        out.append(line)
+        rows.append({'cycle': label, 'throughput': tput})
+    return rows
+
+
+def table_quarantine(data, out):
+    """What the quarantine held during benchmark 1."""
+    if 'lazy+quarantine' not in data:
+        return
+    out.append('')
+    out.append('   The quarantine during benchmark 1 (lazy+quarantine): invalidations')
+    out.append('   started per second, pages held (peak, at the end), time until nothing')
+    out.append('   was held after the load stopped, mean hold per page')
+    out.append('   %-14s %10s %10s %9s %10s %10s' % ('cycle', 'flushes/s', 'peak held',
+                                                  'held end', 'settle ms', 'hold ms'))
+    for kind, pages, threads in configs(data, ['page', 'sg']):
+        rs = group(data['lazy+quarantine']['results'], kind, pages, threads)
+        if not rs:
+            continue
+        flushes = [r['flushes'] * 1e9 / r['elapsed_ns'] for r in rs
+                   if r.get('flushes') is not None and r.get('elapsed_ns')]
+
+        def worst(key):
+            values = [r[key] for r in rs if r.get(key) is not None]
+            return str(max(values)) if values else '-'
+        hold = [r['hold_ms_mean'] for r in rs if r.get('hold_ms_mean') is not None]
+        out.append('   %-14s %10s %10s %9s %10s %10s' % (
+            '%s x%d, %dT' % (kind, pages, threads),
+            '%.0f' % statistics.mean(flushes) if flushes else '-',
+            worst('held_peak'), worst('held_end'), worst('settle_ms'),
+            '%.1f' % statistics.mean(hold) if hold else '-'))
+
+
+def table_upstream(data, out):
+    """Benchmark 2: upstream dma_map_benchmark."""
+    modes = [m for m in ('strict', 'lazy', 'lazy+quarantine') if m in data]
+    out.append('')
+    out.append('2. Upstream dma_map_benchmark (map/unmap of one page, microseconds,')
+    out.append('   0.1 us resolution); ratios against lazy')
+    head = '   %-10s' % 'threads'
+    for m in modes:
+        head += ' %22s' % m
+    head += ' %13s %13s' % ('unmap q/lazy', 'strict/lazy')
+    out.append(head)
+    for threads in (1, 2):
+        line = '   %-10s' % threads
+        unmap = {}
+        for m in modes:
+            rs = [u for u in data[m]['upstream'] if u.get('threads') == threads]
+            if rs:
+                mp = statistics.mean(u['map_us'] for u in rs)
+                unmap[m] = statistics.mean(u['unmap_us'] for u in rs)
+                line += ' %22s' % ('map %.1f unmap %.1f' % (mp, unmap[m]))
+            else:
+                line += ' %22s' % '-'
+        line += ' %13s %13s' % (fmt_ratio(unmap.get('lazy+quarantine'), unmap.get('lazy')),
+                                fmt_ratio(unmap.get('strict'), unmap.get('lazy')))
+        out.append(line)
+
+
+def table_free_path(data, out):
+    """Benchmark 3: alloc/free, the page allocator's free path."""
+    modes = [m for m in ('compiled-out', 'strict', 'lazy', 'lazy+quarantine') if m in data]
+    labels = {'compiled-out': 'compiled out', 'strict': 'idle (strict)',
+              'lazy': 'off at boot', 'lazy+quarantine': 'active'}
+    out.append('')
+    out.append('3. Page allocator alloc+free (mean ns per cycle +- half the spread over')
+    out.append('   runs); ratios against compiled out')
+    head = '   %-14s' % 'cycle'
+    for m in modes:
+        head += ' %16s' % labels[m]
+    for m in modes[1:]:
+        head += ' %13s' % labels[m].split(' ')[0]
+    out.append(head)
+    for kind, pages, threads in configs(data, ['alloc']):
+        label = 'order %d, %dT' % (pages.bit_length() - 1, threads)
+        line = '   %-14s' % label
+        means = {}
+        for m in modes:
+            rs = group(data[m]['results'], kind, pages, threads)
+            mean, sp = spread([r['mean_ns'] for r in rs])
+            means[m] = mean
+            line += ' %16s' % ('%.0f+-%.1f%%' % (mean, sp * 100) if mean else '-')
+        for m in modes[1:]:
+            line += ' %13s' % fmt_ratio(means.get(m), means.get('compiled-out'))
+        out.append(line)
+    idle = data.get('strict', {}).get('info', {})
+    if idle.get('quarantine_domains') == 0:
+        out.append('   idle: no quarantine domain in the strict boot, the static key is off;')
+        out.append('   active: a lazy domain holds the key on, the freed pages are untagged')
+    elif idle:
+        out.append('   NOT IDLE: %s quarantine domain(s) in the strict boot'
+                   % idle.get('quarantine_domains'))
+
+
+def table_memory(data, out, page_ext):
+    out.append('')
+    out.append('4. Memory: page_ext per page: %s' % (page_ext or '-'))
+    q = data.get('lazy+quarantine')
+    if q and q['samples']:
+        load = [s['held'] for s in q['samples'] if s.get('load')]
+        after = [s for s in q['samples'] if not s.get('load')]
+        out.append('   held pages sampled during "page x16, 2T": mean %.0f, peak %d; '
+                   '%d sample(s) after the load, last %s' % (
+                       statistics.mean(load) if load else 0, max(load) if load else 0,
+                       len(after), after[-1]['held'] if after else '-'))
+
+
+def report(data, page_ext=None):
+    out = [NOTE, '']
+    table_cycle(data, out)
+    table_quarantine(data, out)
+    table_upstream(data, out)
+    table_free_path(data, out)
+    table_memory(data, out, page_ext)
+    return '\n'.join(out)
+
+
+def write_files(data, outdir):
+    """results.json, results.csv, samples.csv and, with gnuplot, two plots."""
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, 'results.json'), 'w') as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+    keys = ['mode', 'kind', 'pages', 'threads', 'rep', 'cycles', 'mean_ns', 'stddev_ns',
+            'min_ns', 'max_ns', 'elapsed_ns', 'flushes', 'held_peak', 'held_end',
+            'settle_ms', 'released', 'hold_ms_mean', 'hold_ms_max_boot']
+    with open(os.path.join(outdir, 'results.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(keys + ['cycles_per_s'])
+        for mode, d in data.items():
+            for r in d['results']:
+                w.writerow([mode] + [r.get(k) for k in keys[1:]] + ['%.1f' % throughput(r)])
+    with open(os.path.join(outdir, 'samples.csv'), 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['mode', 't_ms', 'held_pages', 'under_load'])
+        for mode, d in data.items():
+            for s in d['samples']:
+                w.writerow([mode, s['t_ms'], s['held'], s['load']])
+    return plot(data, outdir)
+
+
+def plot(data, outdir):
+    """Throughput by mode and held pages over time, as PNG; [] without gnuplot."""
+    if not shutil.which('gnuplot'):
+        return []
+    modes = [m for m in ('strict', 'lazy', 'lazy+quarantine') if m in data]
+    rows = configs(data, ['page', 'sg'])
+    dat = os.path.join(outdir, 'throughput.dat')
+    with open(dat, 'w') as f:
+        f.write('cycle ' + ' '.join('"%s"' % m for m in modes) + '\n')
+        for kind, pages, threads in rows:
+            vals = []
+            for m in modes:
+                rs = group(data[m]['results'], kind, pages, threads)
+                vals.append('%.1f' % statistics.mean(throughput(r) for r in rs) if rs else '0')
+            f.write('"%s x%d %dT" %s\n' % (kind, pages, threads, ' '.join(vals)))
+    held = os.path.join(outdir, 'held.dat')
+    with open(held, 'w') as f:
+        for s in data.get('lazy+quarantine', {}).get('samples', []):
+            f.write('%d %d %d\n' % (s['t_ms'], s['held'], s['load']))
+    script = '''set terminal pngcairo size 900,500 noenhanced
+set output "{out}/throughput.png"
+set title "Map, unmap, free cycles per second by IOMMU mode (QEMU TCG: compare ratios)"
+set style data histograms
+set style histogram cluster gap 1
+set style fill solid border -1
+set ylabel "cycles/s"
+set key top right
+set xtics rotate by -30
+plot for [i=2:{ncol}] "{dat}" using i:xtic(1) title columnhead(i)
+set output "{out}/held.png"
+set title "Pages held by the quarantine, page x16 on 2 threads, lazy+quarantine"
+set style data linespoints
+set xlabel "ms since the run started"
+set ylabel "pages held"
+set xtics norotate
+plot "{held}" using 1:2 title "held" with linespoints, \\
+     "{held}" using 1:($3*0) title "" with lines lt 0
+'''.format(out=outdir, dat=dat, held=held, ncol=len(modes) + 1)
+    if not os.path.getsize(held):
+        script = script.split('set output "{}/held.png"'.format(outdir))[0]
+    proc = subprocess.run(['gnuplot'], input=script, text=True, capture_output=True)
+    if proc.returncode:
+        raise RuntimeError('gnuplot failed: ' + proc.stderr.strip()[-500:])
+    return [p for p in ('throughput.png', 'held.png')
+            if os.path.exists(os.path.join(outdir, p))]
+
+
+def page_ext_line(console):
+    for line in console.splitlines():
+        if 'iommu_quarantine: enabled:' in line:
+            part = line.split('enabled:', 1)[1]
+            return part.split(',')[0].strip()
+    return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--ms', type=int, default=2000,
+                        help='milliseconds per run (default 2000)')
+    parser.add_argument('--reps', type=int, default=3, help='runs per configuration (default 3)')
+    parser.add_argument('--smoke', action='store_true',
+                        help='a few seconds per mode: --ms 200 --reps 1')
+    parser.add_argument('--no-build', action='store_true',
+                        help='use the bench kernels already built')
+    parser.add_argument('--out', default=os.path.join(hqlib.BUILD, 'bench'),
+                        help='output directory (default build/bench)')
+    args = parser.parse_args()
+    if args.smoke:
+        args.ms, args.reps = 200, 1
+    if not 1 <= args.ms <= 60000:
+        parser.error('--ms must be 1 to 60000')
+    if not 1 <= args.reps <= 100:
+        parser.error('--reps must be 1 to 100')
+
+    import check
+    start = time.time()
+    kernels = {'bench': check.Kernel('bench', 'bench', what='no debug options, quarantine on'),
+               'bench-off': check.KERNELS['bench-off']}
+    if not args.no_build:
+        for k in kernels.values():
+            print('== building the %s kernel (%s)' % (k.name, k.what), flush=True)
+            ok, tail, log = check.build_kernel(k)
+            if not ok:
+                print(tail, file=sys.stderr)
+                sys.exit('error: the %s kernel did not build (log: %s)' % (k.name, log))
+
+    data, page_ext, failed = {}, None, False
+    for mode, kernel, append, what in MODES:
+        print('== %s: %s (%s)' % (mode, what, append), flush=True)
+        boot = hqlib.boot(kernel, 'bench-' + mode.replace('+', '-'), run=['bench'],
+                          append='%s kunit.enable=0 hq.bench_ms=%d hq.bench_reps=%d '
+                          'hq.bench_sample=1' % (append, args.ms, args.reps),
+                          timeout=120 + args.ms * args.reps * 30 // 1000)
+        rc, lines = boot.sections().get('bench', (None, []))
+        bad = [l for l in lines if l.startswith('not ok')] + boot.kernel_bugs()
+        if rc != 0 or bad or boot.ended != 'done':
+            failed = True
+            print('   FAIL: %s' % (boot.reason or boot.ended), '\n      '.join(bad[:10]),
+                  '(%s)' % boot.out_path)
+        data[mode] = parse_boot(lines)
+        page_ext = page_ext or page_ext_line(boot.console())
+        print('   %d results in %.0fs' % (len(data[mode]['results']), boot.seconds), flush=True)
+
+    text = report(data, page_ext)
+    plots = write_files(data, args.out)
+    with open(os.path.join(args.out, 'report.txt'), 'w') as f:
+        f.write(text + '\n')
+    print()
+    print(text)
+    print()
+    print('Raw numbers: %s/results.{json,csv}, samples.csv; plots: %s (%.0f s)' % (
+        os.path.relpath(args.out, hqlib.ROOT), ', '.join(plots) or 'none (no gnuplot)',
+        time.time() - start))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == '__main__':
+    main()
