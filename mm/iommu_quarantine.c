@@ -39,6 +39,9 @@
 #include "internal.h"
 #include "iommu_quarantine_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include <trace/events/iommu_quarantine.h>
+
 /*
  * A page's tag: the slot of the domain that unmapped it in the top 16 bits,
  * that domain's flush-start count read after the unmap in the low 48 bits;
@@ -386,6 +389,11 @@ static void iommu_quarantine_count_max(enum iommu_quarantine_counter_id id, long
 		;
 }
 
+static long iommu_quarantine_held_now(void)
+{
+	return atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]);
+}
+
 /* Held pages per slot let a forced flush pick only the domains that matter. */
 static atomic_long_t *iommu_quarantine_held_of(u64 tag)
 {
@@ -412,6 +420,8 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	iommu_quarantine_list_append(list, page);
 	spin_unlock_irqrestore(&list->lock, flags);
 
+	trace_iommu_quarantine_hold(page_to_pfn(page), order, iommu_quarantine_tag_slot(tag),
+				    iommu_quarantine_tag_gen(tag));
 	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
 	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, nr_pages);
@@ -522,11 +532,26 @@ static unsigned int iommu_quarantine_held_order(struct page *page)
 	return iommu_quarantine_held(page, false, &held_ms);
 }
 
-static unsigned long iommu_quarantine_release_block(struct page *page)
+/* What one release pass did, for its tracepoint. */
+struct iommu_quarantine_pass {
+	unsigned long released;
+	unsigned long blocks;
+	unsigned long stale;
+	unsigned long hold_ms_total;
+	unsigned long hold_ms_max;
+};
+
+static void iommu_quarantine_release_block(struct page *page,
+					   struct iommu_quarantine_pass *pass)
 {
 	unsigned long held_ms;
 	unsigned int order = iommu_quarantine_held(page, true, &held_ms);
 	unsigned long nr_pages = 1UL << order;
+
+	pass->released += nr_pages;
+	pass->blocks++;
+	pass->hold_ms_total += held_ms * nr_pages;
+	pass->hold_ms_max = max(pass->hold_ms_max, held_ms);
 
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL, held_ms * nr_pages);
 	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX, held_ms);
@@ -542,18 +567,17 @@ static unsigned long iommu_quarantine_release_block(struct page *page)
 	set_page_private(page, 0);
 	/* Poisoning, init_on_free, KASAN and debug_pagealloc happen here. */
 	iommu_quarantine_free_pages(page, order);
-	return nr_pages;
 }
 
 /*
  * Release the safe blocks of @list. The list is taken whole so that the free
  * path is never kept waiting, and what stays is put back in front.
  */
-static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list *list,
-						   unsigned long *stale)
+static void iommu_quarantine_release_list(struct iommu_quarantine_list *list,
+					  struct iommu_quarantine_pass *pass)
 {
 	struct page *page, *next, *keep_head = NULL, *keep_tail = NULL;
-	unsigned long flags, keep_blocks = 0, released = 0, seen = 0;
+	unsigned long flags, keep_blocks = 0, seen = 0;
 
 	spin_lock_irqsave(&list->lock, flags);
 	page = list->head;
@@ -565,10 +589,10 @@ static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list 
 	for (; page; page = next) {
 		next = (struct page *)page_private(page);
 		if (iommu_quarantine_tag_safe(page->index)) {
-			released += iommu_quarantine_release_block(page);
+			iommu_quarantine_release_block(page, pass);
 		} else {
 			if (iommu_quarantine_tag_stale(page->index))
-				*stale += 1UL << iommu_quarantine_held_order(page);
+				pass->stale += 1UL << iommu_quarantine_held_order(page);
 			set_page_private(page, 0);
 			if (keep_tail)
 				set_page_private(keep_tail, (unsigned long)page);
@@ -581,7 +605,7 @@ static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list 
 			cond_resched();
 	}
 	if (!keep_head)
-		return released;
+		return;
 
 	spin_lock_irqsave(&list->lock, flags);
 	set_page_private(keep_tail, (unsigned long)list->head);
@@ -590,31 +614,39 @@ static unsigned long iommu_quarantine_release_list(struct iommu_quarantine_list 
 	list->head = keep_head;
 	list->nr_blocks += keep_blocks;
 	spin_unlock_irqrestore(&list->lock, flags);
-	return released;
 }
 
 static unsigned long iommu_quarantine_release_safe(void)
 {
-	unsigned long released, stale = 0;
+	atomic_long_t *stale = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE];
+	struct iommu_quarantine_pass pass = {};
 	int cpu;
 
 	lockdep_assert_held(&iommu_quarantine_mutex);
-	released = iommu_quarantine_release_list(&iommu_quarantine_offline_list, &stale);
+	iommu_quarantine_release_list(&iommu_quarantine_offline_list, &pass);
 	for_each_possible_cpu(cpu)
-		released += iommu_quarantine_release_list(per_cpu_ptr(&iommu_quarantine_cpu_lists,
-								      cpu), &stale);
-	atomic_long_set(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE], stale);
-	return released;
+		iommu_quarantine_release_list(per_cpu_ptr(&iommu_quarantine_cpu_lists, cpu),
+					      &pass);
+	if (pass.released || pass.stale != atomic_long_read(stale))
+		trace_iommu_quarantine_release(pass.released, pass.blocks,
+					       pass.released ?
+					       pass.hold_ms_total / pass.released : 0,
+					       pass.hold_ms_max, iommu_quarantine_held_now(),
+					       pass.stale);
+	atomic_long_set(stale, pass.stale);
+	return pass.released;
 }
 
-static void iommu_quarantine_flush_domain(struct iommu_quarantine_slot *slot)
+/* Return: 1 if the domain was asked to invalidate, else 0. */
+static unsigned int iommu_quarantine_flush_domain(struct iommu_quarantine_slot *slot)
 {
 	struct iommu_quarantine_domain *qd = slot->domain;
 
 	if (!qd || !qd->flush_now)
-		return;
+		return 0;
 	qd->flush_now(qd->cookie);
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES, 1);
+	return 1;
 }
 
 /* Complete the pending round if every domain in it has flushed since. */
@@ -649,8 +681,9 @@ static bool iommu_quarantine_round_check(void)
  */
 static void iommu_quarantine_round_start(void)
 {
+	long held = iommu_quarantine_held_now();
 	struct iommu_quarantine_slot *slot;
-	unsigned int i;
+	unsigned int i, flushed = 0;
 
 	lockdep_assert_held(&iommu_quarantine_mutex);
 	/* Fully ordered: each target below is read after the new epoch. */
@@ -664,34 +697,39 @@ static void iommu_quarantine_round_start(void)
 	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
 		slot = &iommu_quarantine_slots[i];
 		if (slot->in_round)
-			iommu_quarantine_flush_domain(slot);
+			flushed += iommu_quarantine_flush_domain(slot);
 	}
+	trace_iommu_quarantine_force_flush("round", flushed, held);
 }
 
 /*
- * One pass: optionally force invalidations of the domains that hold pages,
- * advance rounds, hand back every block that is safe. @urgent ignores the
- * rate limit (reclaim, teardown, contiguous allocation).
+ * One pass: force invalidations of the domains that hold pages if a
+ * @force_reason is given (for the tracepoint), advance rounds, hand back
+ * every block that is safe. @urgent ignores the rate limit (reclaim,
+ * teardown, contiguous allocation).
  *
  * Return: pages released.
  */
-static unsigned long iommu_quarantine_process(bool force, bool urgent)
+static unsigned long iommu_quarantine_process(const char *force_reason, bool urgent)
 {
 	bool may_force = urgent || !time_before(jiffies, iommu_quarantine_last_forced +
 						IOMMU_QUARANTINE_FORCE_INTERVAL);
-	bool deferred = false;
+	bool force = !!force_reason, deferred = false;
+	unsigned int i, flushed = 0;
 	unsigned long released;
-	unsigned int i;
 
 	lockdep_assert_held(&iommu_quarantine_mutex);
 	if (force && may_force) {
+		long held = iommu_quarantine_held_now();
+
 		for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
 			struct iommu_quarantine_slot *slot = &iommu_quarantine_slots[i];
 
 			if (atomic_long_read(&slot->held_pages))
-				iommu_quarantine_flush_domain(slot);
+				flushed += iommu_quarantine_flush_domain(slot);
 		}
 		iommu_quarantine_last_forced = jiffies;
+		trace_iommu_quarantine_force_flush(force_reason, flushed, held);
 	} else if (force) {
 		deferred = true;
 	}
@@ -730,15 +768,17 @@ static void iommu_quarantine_work_fn(struct work_struct *work)
 	bool force;
 
 	mutex_lock(&iommu_quarantine_mutex);
+	/* Only the cap asks for forced invalidations from here. */
 	force = test_and_clear_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests) ||
 		iommu_quarantine_over_cap();
-	iommu_quarantine_process(force, false);
+	iommu_quarantine_process(force ? "cap" : NULL, false);
 	mutex_unlock(&iommu_quarantine_mutex);
 }
 
 /**
  * iommu_quarantine_drain_all() - force invalidations and release what they cover
- * @reason: who asks, for messages
+ * @reason: who asks, for messages and the iommu_quarantine_force_flush
+ *          tracepoint
  *
  * For callers that need every reusable page back in the allocator now, such
  * as alloc_contig_range() and memory offlining. Stale pages (their device
@@ -756,7 +796,7 @@ void iommu_quarantine_drain_all(const char *reason)
 		return;
 	might_sleep();
 	mutex_lock(&iommu_quarantine_mutex);
-	iommu_quarantine_process(true, true);
+	iommu_quarantine_process(reason, true);
 	mutex_unlock(&iommu_quarantine_mutex);
 
 	held = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]);
@@ -783,7 +823,7 @@ static unsigned long iommu_quarantine_shrink_scan(struct shrinker *shrinker,
 	/* A flush_now callback never allocates, but stay out of any cycle. */
 	if (!mutex_trylock(&iommu_quarantine_mutex))
 		return SHRINK_STOP;
-	released = iommu_quarantine_process(true, true);
+	released = iommu_quarantine_process("shrinker", true);
 	mutex_unlock(&iommu_quarantine_mutex);
 	return released ?: SHRINK_STOP;
 }
@@ -965,6 +1005,8 @@ void iommu_quarantine_flush_end(struct iommu_quarantine_domain *qd, u64 gen,
 	} else {
 		iommu_quarantine_advance(&slot->failed, gen);
 		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES, 1);
+		trace_iommu_quarantine_flush_failed(qd->slot, qd->name, gen,
+						    atomic_long_read(&slot->held_pages));
 		if (!test_and_set_bit(IOMMU_QUARANTINE_DOMAIN_WARNED, &qd->flags))
 			pr_warn("%s: IOTLB invalidation failed; %ld page(s) held, and the pages it unmapped stay out of the allocator until an invalidation succeeds\n",
 				qd->name, atomic_long_read(&slot->held_pages));
