@@ -1225,6 +1225,126 @@ static int iommu_quarantine_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_stats);
 
+/*
+ * Call @visit on every held block; @cpu is the list's CPU, or -1 for the
+ * list of CPUs gone offline. Release passes, which take blocks off the lists
+ * for a while, are kept out by the mutex; the free path by each list's lock.
+ */
+static void iommu_quarantine_walk_held(void (*visit)(struct page *page, int cpu, void *arg),
+				       void *arg)
+{
+	struct iommu_quarantine_list *list = &iommu_quarantine_offline_list;
+	unsigned long flags;
+	struct page *page;
+	int cpu = -1;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	for (;;) {
+		spin_lock_irqsave(&list->lock, flags);
+		for (page = list->head; page; page = (struct page *)page_private(page))
+			visit(page, cpu, arg);
+		spin_unlock_irqrestore(&list->lock, flags);
+		cpu = cpumask_next(cpu, cpu_possible_mask);
+		if (cpu >= nr_cpu_ids)
+			break;
+		list = per_cpu_ptr(&iommu_quarantine_cpu_lists, cpu);
+	}
+}
+
+/* Pages, stale pages and the longest hold of the blocks tagged by one slot. */
+struct iommu_quarantine_slot_usage {
+	unsigned int slot;
+	unsigned long pages;
+	unsigned long stale;
+	unsigned long oldest_ms;
+};
+
+static void iommu_quarantine_usage_visit(struct page *page, int cpu, void *arg)
+{
+	struct iommu_quarantine_slot_usage *usage = arg;
+	unsigned long held_ms, nr_pages;
+
+	if (iommu_quarantine_tag_slot(page->index) != usage->slot)
+		return;
+	nr_pages = 1UL << iommu_quarantine_held(page, false, &held_ms);
+	usage->pages += nr_pages;
+	if (iommu_quarantine_tag_stale(page->index))
+		usage->stale += nr_pages;
+	usage->oldest_ms = max(usage->oldest_ms, held_ms);
+}
+
+static void iommu_quarantine_usage(unsigned int slot, struct iommu_quarantine_slot_usage *usage)
+{
+	memset(usage, 0, sizeof(*usage));
+	usage->slot = slot;
+	iommu_quarantine_walk_held(iommu_quarantine_usage_visit, usage);
+}
+
+static int iommu_quarantine_domains_show(struct seq_file *m, void *v)
+{
+	struct iommu_quarantine_slot_usage usage;
+	struct iommu_quarantine_slot *slot;
+	unsigned int i;
+
+	seq_puts(m, "slot domain started completed failed held stale oldest_ms\n");
+	mutex_lock(&iommu_quarantine_mutex);
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		if (!slot->domain)
+			continue;
+		iommu_quarantine_usage(i, &usage);
+		seq_printf(m, "%u %s %lld %lld %lld %lu %lu %lu\n", i, slot->domain->name,
+			   atomic64_read(&slot->started), atomic64_read(&slot->completed),
+			   atomic64_read(&slot->failed), usage.pages, usage.stale,
+			   usage.oldest_ms);
+	}
+	/* Pages unmapped by several domains wait for a round of invalidations. */
+	iommu_quarantine_usage(IOMMU_QUARANTINE_SLOT_SHARED, &usage);
+	seq_printf(m, "shared - %lld %lld - %lu 0 %lu\n",
+		   atomic64_read(&iommu_quarantine_shared_started),
+		   atomic64_read(&iommu_quarantine_shared_completed), usage.pages,
+		   usage.oldest_ms);
+	mutex_unlock(&iommu_quarantine_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_domains);
+
+static void iommu_quarantine_held_visit(struct page *page, int cpu, void *arg)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(page->index);
+	struct iommu_quarantine_domain *qd = NULL;
+	struct seq_file *m = arg;
+	unsigned long held_ms;
+	unsigned int order;
+
+	order = iommu_quarantine_held(page, false, &held_ms);
+	seq_printf(m, "%#lx %u ", page_to_pfn(page), order);
+	if (slot == IOMMU_QUARANTINE_SLOT_SHARED) {
+		seq_puts(m, "shared -");
+	} else {
+		if (slot < IOMMU_QUARANTINE_MAX_DOMAINS)
+			qd = iommu_quarantine_slots[slot].domain;
+		seq_printf(m, "%u %s", slot, qd ? qd->name : "-");
+	}
+	seq_printf(m, " %llu %s ", iommu_quarantine_tag_gen(page->index),
+		   iommu_quarantine_tag_stale(page->index) ? "yes" : "no");
+	if (cpu < 0)
+		seq_puts(m, "offline");
+	else
+		seq_printf(m, "cpu%d", cpu);
+	seq_printf(m, " %lu\n", held_ms);
+}
+
+static int iommu_quarantine_held_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "pfn order slot domain generation stale list held_ms\n");
+	mutex_lock(&iommu_quarantine_mutex);
+	iommu_quarantine_walk_held(iommu_quarantine_held_visit, m);
+	mutex_unlock(&iommu_quarantine_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_held);
+
 static int iommu_quarantine_cap_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "%lu\n", iommu_quarantine_get_cap());
@@ -1270,6 +1390,8 @@ static int __init iommu_quarantine_debugfs_init(void)
 	dir = debugfs_create_dir("iommu_quarantine", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL, &iommu_quarantine_stats_fops);
 	debugfs_create_file("cap_bytes", 0644, dir, NULL, &iommu_quarantine_cap_fops);
+	debugfs_create_file("domains", 0444, dir, NULL, &iommu_quarantine_domains_fops);
+	debugfs_create_file("held", 0444, dir, NULL, &iommu_quarantine_held_fops);
 	return 0;
 }
 late_initcall(iommu_quarantine_debugfs_init);
