@@ -182,29 +182,218 @@ class Suite:
         return res
 
 
-def drgn_vmcore_check(res, boot, dump):
-    """Open the dump with drgn and the matching vmlinux; compare with the guest."""
-    sections = boot.sections()
-    lines = sections.get('vmcore', (None, []))[1]
-    want = dict(l.split('=', 1) for l in lines if re.match(r'^(hostname|release)=', l))
+QUARANTINE_SCRIPT = os.path.join(hqlib.ROOT, 'tools/mm/iommu_quarantine.py')
+HELD_COLUMNS = ('pfn', 'order', 'slot', 'domain', 'generation', 'stale', 'list', 'held_ms')
+DOMAIN_COLUMNS = ('slot', 'domain', 'started', 'completed', 'failed', 'held', 'stale',
+                  'oldest_ms')
+
+
+def run_drgn(dump, kernel, script, *args):
+    """Run a drgn script on a dump with build/obj-KERNEL/vmlinux."""
+    vmlinux = os.path.join(hqlib.obj_dir(kernel), 'vmlinux')
+    env = dict(os.environ, DRGN_USE_LIBKDUMPFILE_FOR_ELF='1')
+    return subprocess.run(['drgn', '-q', '-c', dump, '-s', vmlinux, script] + list(args),
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def guest_lines(boot, prefix):
+    """The lines the vmcore guest test printed with PREFIX, without it."""
+    lines = boot.sections().get('vmcore', (None, []))[1]
+    return [l[len(prefix):] for l in lines if l.startswith(prefix)]
+
+
+def drgn_smoke(res, boot, dump):
+    """drgn reads the release and hostname the guest set; False if no dump."""
+    want = dict(l.split('=', 1) for l in guest_lines(boot, '')
+                if re.match(r'^(hostname|release)=', l))
     if not os.path.exists(dump or '') or 'hostname' not in want:
         res.fail('drgn: no vmcore to read (the guest did not reach HQ-DUMP)')
-        return
-    vmlinux = os.path.join(hqlib.obj_dir(boot.kernel), 'vmlinux')
-    env = dict(os.environ, DRGN_USE_LIBKDUMPFILE_FOR_ELF='1')
-    proc = subprocess.run(['drgn', '-q', '-c', dump, '-s', vmlinux,
-                           os.path.join(HARNESS, 'vmcore-smoke.py')],
-                          env=env, capture_output=True, text=True, timeout=300)
+        return False
+    proc = run_drgn(dump, boot.kernel, os.path.join(HARNESS, 'vmcore-smoke.py'))
     got = dict(l.split('=', 1) for l in proc.stdout.splitlines() if '=' in l)
     if proc.returncode != 0:
         res.fail('drgn: could not read the vmcore', proc.stderr.strip()[-800:])
-        return
+        return False
     for key in ('release', 'hostname'):
         if got.get(key) == want.get(key):
             res.ok('drgn reads %s from the vmcore' % key)
         else:
             res.fail('drgn: %s in the vmcore is %r, the guest said %r' % (
                 key, got.get(key), want.get(key)))
+    return True
+
+
+def expect_script(res, what, proc, status, stdout_has=None, stderr_has=None):
+    """Check a run of tools/mm/iommu_quarantine.py; return its stdout lines."""
+    problems = []
+    if proc.returncode != status:
+        problems.append('exit status %d, want %d' % (proc.returncode, status))
+    if 'Traceback' in proc.stderr:
+        problems.append('a Python traceback')
+    if stdout_has and stdout_has not in proc.stdout:
+        problems.append('no %r on stdout' % stdout_has)
+    if stderr_has and stderr_has not in proc.stderr:
+        problems.append('no %r on stderr' % stderr_has)
+    if problems:
+        res.fail('iommu_quarantine.py %s: %s' % (what, '; '.join(problems)),
+                 'stdout:\n%s\nstderr:\n%s' % (proc.stdout[-1500:], proc.stderr[-1500:]))
+    else:
+        res.ok('iommu_quarantine.py %s' % what)
+    return proc.stdout.splitlines()
+
+
+def rows(lines, columns):
+    """Whitespace-separated rows under a header line naming COLUMNS."""
+    out = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) == len(columns) and tuple(fields) != columns:
+            out.append(dict(zip(columns, fields)))
+    return out
+
+
+def compare(res, what, got, want):
+    if got == want:
+        res.ok(what)
+    else:
+        res.fail(what, 'drgn script: %r\nguest:       %r' % (got, want))
+
+
+def compare_ages(res, what, got, want):
+    """The dump is taken after the guest read its files: ages grow, a little."""
+    bad = [(g, w) for g, w in zip(got, want) if not int(w) <= int(g) <= int(w) + 60000]
+    if len(got) != len(want) or bad:
+        res.fail(what, 'drgn script: %r\nguest:       %r' % (got, want))
+    else:
+        res.ok(what)
+
+
+def drgn_vmcore_check(res, boot, dump):
+    """Read the dump with drgn and tools/mm/iommu_quarantine.py; compare with
+    what the guest itself reported (debugfs, meminfo) just before the dump."""
+    if not drgn_smoke(res, boot, dump):
+        return
+
+    def script(*args):
+        return run_drgn(dump, boot.kernel, QUARANTINE_SCRIPT, *args)
+
+    edu = (guest_lines(boot, 'edu=') or [None])[0]
+    stats = dict(l.split(': ', 1) for l in guest_lines(boot, 'stats: ') if ': ' in l)
+    held = rows(guest_lines(boot, 'held: '), HELD_COLUMNS)
+    domains = rows(guest_lines(boot, 'domains: '), DOMAIN_COLUMNS)
+    stale = [h for h in held if h['stale'] == 'yes']
+    fresh = [h for h in held if h['stale'] == 'no']
+    if not (edu and stale and fresh and domains):
+        res.fail('vmcore: the guest did not report held pages, stale and not, of edu\'s domain')
+        return
+    no_age = [c for c in HELD_COLUMNS if c != 'held_ms']
+
+    # held: every block, the same columns as debugfs "held".
+    got = rows(expect_script(res, 'held', script('held'), 0), HELD_COLUMNS)
+    compare(res, 'held: the blocks, domains, generations, stale flags and lists of debugfs',
+            [[h[c] for c in no_age] for h in got], [[h[c] for c in no_age] for h in held])
+    compare_ages(res, 'held: hold times a little longer than when the guest read them',
+                 [h['held_ms'] for h in got], [h['held_ms'] for h in held])
+    got = expect_script(res, 'held --stale --no-header',
+                        script('held', '--stale', '--no-header'), 0)
+    compare(res, 'held --stale: the stale pfns', [l.split()[0] for l in got],
+            [h['pfn'] for h in stale])
+    got = expect_script(res, 'held --not-stale --limit 1',
+                        script('held', '--not-stale', '--limit', '1', '--no-header'), 0)
+    compare(res, 'held --not-stale --limit 1: the first fresh pfn',
+            [l.split()[0] for l in got], [fresh[0]['pfn']])
+    got = expect_script(res, 'held --domain NAME --cpu N',
+                        script('held', '--domain', edu, '--cpu', held[0]['list'][3:],
+                               '--no-header'), 0)
+    compare(res, 'held --domain %s --cpu %s: the pfns' % (edu, held[0]['list'][3:]),
+            [l.split()[0] for l in got],
+            [h['pfn'] for h in held if h['domain'] == edu and h['list'] == held[0]['list']])
+
+    # overview: the domain table, the totals, the counters.
+    out = expect_script(res, 'overview', script('overview'), 0,
+                        stdout_has='compiled in, enabled at boot, static key on')
+    got = rows(out, DOMAIN_COLUMNS)
+    compare(res, 'overview: the domain table of debugfs "domains"',
+            [[d[c] for c in DOMAIN_COLUMNS[:-1]] for d in got],
+            [[d[c] for c in DOMAIN_COLUMNS[:-1]] for d in domains])
+    compare_ages(res, 'overview: the oldest holds',
+                 [d['oldest_ms'] for d in got], [d['oldest_ms'] for d in domains])
+    m = re.search(r'^held: (\d+) pages, (\d+) bytes, .*; stale: (\d+) pages', '\n'.join(out),
+                  re.M)
+    meminfo = (guest_lines(boot, 'meminfo: IOMMUQuarantined:') or ['?'])[0].split()[0]
+    compare(res, 'overview: pages and bytes held, stale pages, as stats and meminfo say',
+            m and (m.group(1), m.group(2), m.group(3), str(int(m.group(2)) // 1024)),
+            (stats.get('pages held now'), stats.get('bytes held now'),
+             stats.get('stale pages held now'), meminfo))
+    total = [l.split() for l in out if l.startswith('total ')]
+    compare(res, 'overview: the lists total the blocks and pages held',
+            total, [['total', str(len(held)), stats.get('pages held now')]])
+    counters = dict(l.strip().split(': ', 1) for l in out if l.startswith('  ') and ': ' in l)
+    compare(res, 'overview: every counter as debugfs "stats" has it', counters,
+            {k: v for k, v in stats.items() if not k.startswith(('domain ', 'cap '))})
+
+    # page: a stale page by pfn, a fresh one by physical address, then by
+    # the struct page address the first lookup printed, an untagged page.
+    slot, name = domains[0]['slot'], domains[0]['domain']
+    now = 'domain now: started %s completed %s failed %s' % (
+        domains[0]['started'], domains[0]['completed'], domains[0]['failed'])
+    for what, args, block in [
+            ('page --pfn (stale)', ('--pfn', stale[0]['pfn']), stale[0]),
+            ('page --phys (not stale)', ('--phys', hex(int(fresh[0]['pfn'], 16) << 12 | 0x123)),
+             fresh[0])]:
+        out = expect_script(res, what, script('page', *args), 0)
+        info = dict(l.split(': ', 1) for l in out if ': ' in l)
+        compare(res, '%s: pfn, state, domain, generation, stale, domain now' % what,
+                [info.get('pfn'), info.get('state', '').split(',')[0], info.get('domain'),
+                 info.get('generation'), info.get('stale', '').split()[0:1], now in out],
+                [block['pfn'], 'held', '%s %s' % (slot, name), block['generation'],
+                 [block['stale']], True])
+    address = dict(l.split(': ', 1) for l in out if ': ' in l).get('page', '0')
+    out = expect_script(res, 'page --page (struct page address)', script('page', '--page', address),
+                        0, stdout_has='pfn: %s\n' % fresh[0]['pfn'])
+    pfn = next(p for p in range(int(held[0]['pfn'], 16) + 1, 1 << 40)
+               if '%#x' % p not in [h['pfn'] for h in held])
+    expect_script(res, 'page --pfn (never unmapped)', script('page', '--pfn', str(pfn)), 0,
+                  stdout_has='state: not tagged')
+
+    # Errors: clear messages and the documented exit status, no traceback.
+    for what, args, status, message in [
+            ('with no command', (), 2, 'required'),
+            ('bogus', ('bogus',), 2, 'invalid choice'),
+            ('page --pfn notanumber', ('page', '--pfn', 'notanumber'), 2, 'not a number'),
+            ('page --pfn 1 (no memory there)', ('page', '--pfn', '1'), 2, 'no page_ext'),
+            ('page --page 0x1234', ('page', '--page', '0x1234'), 2, 'not a struct page'),
+            ('held --limit -1', ('held', '--limit', '-1'), 2, 'want a number')]:
+        expect_script(res, what, script(*args), status, stderr_has=message)
+    other = 'bench-off' if boot.kernel != 'bench-off' else 'test'
+    if os.path.exists(os.path.join(hqlib.obj_dir(other), 'vmlinux')):
+        expect_script(res, 'overview with the %s kernel\'s vmlinux' % other,
+                      run_drgn(dump, other, QUARANTINE_SCRIPT, 'overview'), 1,
+                      stderr_has='the vmlinux does not match the kernel')
+
+
+def drgn_vmcore_absent_check(res, boot, dump):
+    """The scripts on a kernel built without the quarantine: exit 3, say why."""
+    if not drgn_smoke(res, boot, dump):
+        return
+    for args in (('overview',), ('held',), ('page', '--pfn', '0x40000')):
+        expect_script(res, ' '.join(args) + ' (compiled out)',
+                      run_drgn(dump, boot.kernel, QUARANTINE_SCRIPT, *args), 3,
+                      stderr_has='built without CONFIG_IOMMU_PAGE_QUARANTINE')
+
+
+def drgn_vmcore_disabled_check(res, boot, dump):
+    """The scripts on a kernel that has the quarantine off: exit 4, say why."""
+    if not drgn_smoke(res, boot, dump):
+        return
+    expect_script(res, 'overview (off at boot)',
+                  run_drgn(dump, boot.kernel, QUARANTINE_SCRIPT, 'overview'), 4,
+                  stdout_has='compiled in, OFF in this boot, static key off',
+                  stderr_has='off in this boot')
+    for args in (('held',), ('page', '--pfn', '0x40000')):
+        expect_script(res, ' '.join(args) + ' (off at boot)',
+                      run_drgn(dump, boot.kernel, QUARANTINE_SCRIPT, *args), 4,
+                      stderr_has='off in this boot')
 
 
 def static_checks(res):
@@ -330,8 +519,15 @@ SUITES = [
     Suite('attack-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
           run=['attack']),
     Suite('attack-strict', append='iommu.strict=1 kunit.enable=0', run=['attack']),
-    Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['vmcore'],
+    # The tracepoints, then a known quarantine state dumped and read back
+    # with drgn and tools/mm/iommu_quarantine.py; the script's errors on a
+    # kernel without the quarantine and on one that has it off.
+    Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['trace', 'vmcore'],
           dump=True, post=drgn_vmcore_check),
+    Suite('vmcore-absent', kernel='bench-off', append='iommu.strict=0 kunit.enable=0',
+          run=['vmcore'], dump=True, post=drgn_vmcore_absent_check),
+    Suite('vmcore-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
+          run=['vmcore'], dump=True, post=drgn_vmcore_disabled_check),
 ]
 
 

@@ -61,3 +61,32 @@ pci_bind() {
 
 EDU_VENDOR=0x1234
 EDU_DEVICE=0x11e8
+
+# The quarantine's debugfs directory, and the value of one line of its stats.
+QUARANTINE_DIR=/sys/kernel/debug/iommu_quarantine
+quarantine_stat() {
+	sed -n "s/^$1: //p" $QUARANTINE_DIR/stats
+}
+
+# Bind edu to the quarantine's test driver (lib/test_iommu_quarantine.c);
+# prints edu's PCI name. Fails without edu or without the driver.
+edu_bind_test_driver() {
+	local edu
+	edu=$(pci_find $EDU_VENDOR $EDU_DEVICE) || return 1
+	[ -d /sys/bus/pci/drivers/test_iommu_quarantine ] ||
+		modprobe test_iommu_quarantine 2>/dev/null || return 1
+	pci_bind "$edu" test_iommu_quarantine || return 1
+	echo "$edu"
+}
+
+# Make every SMMUv3 invalidation report failure (on) or none (off), through
+# CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION's fault-injection attributes.
+fail_invalidations() {
+	local d=/sys/kernel/debug/fail_arm_smmu_v3_invalidation p=0
+	[ "$1" = on ] && p=100
+	[ -d $d ] && echo 0 >$d/verbose && echo 1 >$d/interval && echo -1 >$d/times &&
+		echo $p >$d/probability
+}
+
+# The lazy flush timeout (dma_iommu.fq_timeout_ms, test-only knob).
+FQ_TIMEOUT=/sys/module/dma_iommu/parameters/fq_timeout_ms
