@@ -94,7 +94,7 @@ fi
 
 # The rest: argument checks, the control run, the window, the attack.
 before=$(smmu_faults)
-run_attack /tmp/attack.out bad_arguments,control_without_dma,stale_write_window,stale_after_failed_flush,use_after_free
+run_attack /tmp/attack.out bad_arguments,control_without_dma,stale_write_window,stale_after_failed_flush,failed_strict_unmap,use_after_free
 rc=$?
 exit_status $rc
 after=$(smmu_faults)

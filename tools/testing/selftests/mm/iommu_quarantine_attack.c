@@ -47,6 +47,8 @@
 #define FQ_TIMEOUT_PATH		"/sys/module/dma_iommu/parameters/fq_timeout_ms"
 #define QUARANTINE_DIR		"/sys/kernel/debug/iommu_quarantine"
 #define QUARANTINE_STATS	QUARANTINE_DIR "/stats"
+#define DROP_CACHES_PATH	"/proc/sys/vm/drop_caches"
+#define STRICT_QUARANTINE_PATH	"/sys/module/dma_iommu/parameters/strict_quarantine"
 #define FAIL_INVALIDATION_DIR	"/sys/kernel/debug/fail_arm_smmu_v3_invalidation"
 
 /* Upstream's IOVA_FQ_TIMEOUT, in effect when there is no knob. */
@@ -574,6 +576,66 @@ TEST_F(attack, stale_after_failed_flush)
 	diag("after a successful flush: stale pages %ld, pages held %ld", stale, held);
 	EXPECT_EQ(0, stale);
 	EXPECT_EQ(0, held);
+	EXPECT_EQ(0, vmstat_quarantined());
+}
+
+/*
+ * Strict mode: an unmap waits for its invalidation, but an ATS device that
+ * does not answer the ATC invalidation keeps its translation. The driver
+ * then reports the failure (injected here where it detects a real one);
+ * without a quarantine on the strict domain the page is reused at once,
+ * with one it stays out, stale, until an invalidation of the whole domain
+ * succeeds. QEMU has no ATS: dma_iommu.strict_quarantine=1 gives edu's
+ * strict domain the quarantine an ATS device's would get.
+ */
+TEST_F(attack, failed_strict_unmap)
+{
+	struct test_iommu_quarantine_attack attack;
+	long failed_before, held;
+	char on[8];
+	bool quarantined;
+
+	if (_metadata->skip)
+		return;
+	if (!self->strict)
+		SKIP(return, "mode=%s: needs strict mode", self->mode);
+	if (access(FAIL_INVALIDATION_DIR, F_OK))
+		SKIP(return, "no %s (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION)",
+		     FAIL_INVALIDATION_DIR);
+	quarantined = self->quarantine &&
+		      read_line(STRICT_QUARANTINE_PATH, on, sizeof(on)) && on[0] == 'Y';
+
+	failed_before = quarantined ? quarantine_stat("failed invalidations") : 0;
+	ASSERT_TRUE(fail_invalidations(true));
+	attack = attack_args(TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA, 0);
+	EXPECT_EQ(0, ioctl(self->fd, TEST_IOMMU_QUARANTINE_ATTACK, &attack));
+	ASSERT_TRUE(fail_invalidations(false));
+	if (!quarantined) {
+		/* The hazard: the allocator hands the page out at once. */
+		diag("no quarantine on the strict domain: victim %d got the page",
+		     attack.victim_index);
+		EXPECT_LE(0, attack.victim_index);
+		return;
+	}
+	EXPECT_EQ(-1, attack.victim_index);
+	EXPECT_LT(failed_before, quarantine_stat("failed invalidations"));
+	held = quarantine_stat("pages held now");
+	diag("after the failed strict unmap: pages held %ld", held);
+	EXPECT_LT(0, held);
+	EXPECT_LE(held, vmstat_quarantined());
+
+	/* Nothing invalidates all of a strict domain on its own: still held. */
+	usleep(FLUSH_SLACK_MS * 1000);
+	EXPECT_LE(held, quarantine_stat("pages held now"));
+
+	/* Reclaim runs the shrinker, which forces an invalidation: it succeeds. */
+	ASSERT_TRUE(write_str(DROP_CACHES_PATH, "2"));
+	usleep(FLUSH_SLACK_MS * 1000);
+	held = quarantine_stat("pages held now");
+	diag("after a forced invalidation: pages held %ld, stale %ld", held,
+	     quarantine_stat("stale pages held now"));
+	EXPECT_EQ(0, held);
+	EXPECT_EQ(0, quarantine_stat("stale pages held now"));
 	EXPECT_EQ(0, vmstat_quarantined());
 }
 
