@@ -519,6 +519,10 @@ SUITES = [
     Suite('attack-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
           run=['attack']),
     Suite('attack-strict', append='iommu.strict=1 kunit.enable=0', run=['attack']),
+    # Strict with a quarantine on edu's domain, as an ATS device would get:
+    # an unmap whose invalidation fails keeps its page out until a flush.
+    Suite('attack-strict-ats', append='iommu.strict=1 dma_iommu.strict_quarantine=1 '
+          'kunit.enable=0', run=['attack']),
     # The tracepoints, then a known quarantine state dumped and read back
     # with drgn and tools/mm/iommu_quarantine.py; the script's errors on a
     # kernel without the quarantine and on one that has it off.
