@@ -68,6 +68,16 @@ quarantine_stat() {
 	sed -n "s/^$1: //p" $QUARANTINE_DIR/stats
 }
 
+# wait_stat NAME VALUE: wait up to 10 s for the stats line NAME to read VALUE.
+wait_stat() {
+	local i=0
+	while [ "$(quarantine_stat "$1")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || return 1
+		usleep 100000
+	done
+}
+
 # Bind edu to the quarantine's test driver (lib/test_iommu_quarantine.c);
 # prints edu's PCI name. Fails without edu or without the driver.
 edu_bind_test_driver() {

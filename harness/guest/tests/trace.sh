@@ -42,7 +42,8 @@ echo 1 >$T/tracing_on
 # Held, then released by the flush 200 ms later.
 echo 200 >$FQ_TIMEOUT
 $prog 2 || tap_fail "$prog 2 exited with $?"
-sleep 1
+wait_stat 'pages held now' 0 || tap_diag "still held: $(quarantine_stat 'pages held now')"
+usleep 200000	# the pass that released them reports them when it ends
 holds=$(events | grep -c '^iommu_quarantine_hold: ')
 [ "$holds" -ge 2 ] && tap_ok "iommu_quarantine_hold fired for the 2 pages freed ($holds)" ||
 	tap_fail "iommu_quarantine_hold fired for the 2 pages freed ($holds)"
@@ -60,7 +61,7 @@ max=$(events | grep '^iommu_quarantine_release: ' | field hold_ms_max | sort -n 
 echo >$T/trace
 fail_invalidations on || tap_fail "invalidation failures injected"
 $prog 2 || tap_fail "$prog 2 exited with $?"
-sleep 1
+wait_stat 'stale pages held now' 2 || tap_diag "stale: $(quarantine_stat 'stale pages held now')"
 failed=$(events | grep '^iommu_quarantine_flush_failed: ' | tail -n 1)
 tap_diag "$failed"
 case $failed in
@@ -73,7 +74,6 @@ tap_is "$(quarantine_stat 'stale pages held now')" 2 "debugfs stats agree: 2 sta
 
 # The shrinker forces a flush; it fails too, the pages stay.
 echo 2 >/proc/sys/vm/drop_caches
-sleep 1
 forced=$(events | grep '^iommu_quarantine_force_flush: reason="shrinker"' | tail -n 1)
 tap_diag "$forced"
 case $forced in
@@ -86,7 +86,8 @@ tap_is "$(quarantine_stat 'pages held now')" 2 "stale pages survive the shrinker
 echo >$T/trace
 fail_invalidations off
 echo 4096 >$QUARANTINE_DIR/cap_bytes
-sleep 1
+wait_stat 'pages held now' 0 || tap_diag "still held: $(quarantine_stat 'pages held now')"
+usleep 200000	# the pass that released them reports them when it ends
 forced=$(events | grep '^iommu_quarantine_force_flush: reason="cap"' | tail -n 1)
 tap_diag "$forced"
 case $forced in

@@ -36,7 +36,8 @@ if [ -d $QUARANTINE_DIR ]; then
 		tap_fail "invalidation failures injected"
 	fi
 	$prog $STALE_PAGES || tap_fail "$prog $STALE_PAGES exited with $?"
-	sleep 1
+	wait_stat 'stale pages held now' $STALE_PAGES ||
+		tap_diag "stale pages: $(quarantine_stat 'stale pages held now')"
 	fail_invalidations off
 	# Held, not stale: freed before an invalidation that has not run yet.
 	echo 10000 >$FQ_TIMEOUT
