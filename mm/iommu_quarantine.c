@@ -475,9 +475,14 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 			block_tag = iommu_quarantine_merge(block_tag, tag);
 		atomic64_set(tagp, 0);
 	}
-	if (passed)
-		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_PASSED, passed);
+	/*
+	 * A flush that completes during the walk can make the block's last
+	 * pages safe after its first ones were found unsafe: they are held with
+	 * the block then, and counted as held, not as passed.
+	 */
 	if (!block_tag) {
+		if (passed)
+			iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_PASSED, passed);
 		page_ext_put(page_ext);
 		return false;
 	}
