@@ -321,10 +321,11 @@ def drgn_vmcore_check(res, boot, dump):
     m = re.search(r'^held: (\d+) pages, (\d+) bytes, .*; stale: (\d+) pages', '\n'.join(out),
                   re.M)
     meminfo = (guest_lines(boot, 'meminfo: IOMMUQuarantined:') or ['?'])[0].split()[0]
-    compare(res, 'overview: pages and bytes held, stale pages, as stats and meminfo say',
-            m and (m.group(1), m.group(2), m.group(3), str(int(m.group(2)) // 1024)),
+    vmstat = (guest_lines(boot, 'vmstat: nr_iommu_quarantined ') or ['?'])[0]
+    compare(res, 'overview: pages and bytes held, stale pages, as stats, vmstat, meminfo say',
+            m and (m.group(1), m.group(2), m.group(3), m.group(1), str(int(m.group(2)) // 1024)),
             (stats.get('pages held now'), stats.get('bytes held now'),
-             stats.get('stale pages held now'), meminfo))
+             stats.get('stale pages held now'), vmstat, meminfo))
     total = [l.split() for l in out if l.startswith('total ')]
     compare(res, 'overview: the lists total the blocks and pages held',
             total, [['total', str(len(held)), stats.get('pages held now')]])

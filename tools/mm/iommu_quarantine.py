@@ -53,11 +53,11 @@ def fail(status, message):
 
 
 def vmcoreinfo(prog):
-    """The kernel's own vmcoreinfo text, as a dict."""
-    data = prog['vmcoreinfo_data']
-    if not data.value_():
-        return {}
-    text = prog.read(data.value_(), prog['vmcoreinfo_size'].value_()).decode(errors='replace')
+    """The kernel's own vmcoreinfo text, as a dict; None if it makes no sense."""
+    data, size = prog['vmcoreinfo_data'].value_(), prog['vmcoreinfo_size'].value_()
+    if not data or not 0 < size <= prog['PAGE_SIZE'].value_():
+        return None
+    text = prog.read(data, size).decode(errors='replace')
     return dict(line.split('=', 1) for line in text.splitlines() if '=' in line)
 
 
@@ -69,14 +69,16 @@ def check_kernel(prog):
     try:
         dumped = prog['UTS_RELEASE'].string_().decode()
         release = prog['init_uts_ns'].name.release.string_().decode(errors='replace')
+        if release != dumped:
+            fail(EXIT_KERNEL, wrong % ('release %s, vmlinux reads %s' % (ascii(dumped),
+                                                                         ascii(release))))
         info = vmcoreinfo(prog)
     except KeyError as e:
         fail(EXIT_KERNEL, 'no debugging information for %s: is the vmlinux given with -s?' % e)
     except FaultError:
         fail(EXIT_KERNEL, wrong % 'its symbols point to unreadable memory')
-    if release != dumped:
-        fail(EXIT_KERNEL, wrong % ('release %s, vmlinux reads %s' % (ascii(dumped),
-                                                                     ascii(release))))
+    if info is None:
+        fail(EXIT_KERNEL, wrong % 'no vmcoreinfo where the vmlinux says')
     # Any rebuild moves some of the symbols whose address the kernel gives
     # in vmcoreinfo (kallsyms tables follow every change of the text).
     for name in VMCOREINFO_SYMBOLS:

@@ -50,6 +50,8 @@ if [ -d $QUARANTINE_DIR ]; then
 	sed 's/^/stats: /' $QUARANTINE_DIR/stats
 	sed 's/^/domains: /' $QUARANTINE_DIR/domains
 	sed 's/^/held: /' $QUARANTINE_DIR/held
+	# vmstat counts per CPU and folds now and then: fold it now.
+	echo 1 >/proc/sys/vm/stat_refresh
 	grep '^nr_iommu_quarantined ' /proc/vmstat | sed 's/^/vmstat: /'
 	grep '^IOMMUQuarantined:' /proc/meminfo | sed 's/^/meminfo: /'
 fi
