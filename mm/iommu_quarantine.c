@@ -67,6 +67,9 @@
 /* Release pass: reschedule after this many blocks. */
 #define IOMMU_QUARANTINE_BATCH		32
 
+/* Safe blocks a hold releases from the head of its CPU's list, at most. */
+#define IOMMU_QUARANTINE_INLINE_RELEASE	4
+
 /* Default cap: this fraction of RAM, like the KASAN quarantine. */
 #define IOMMU_QUARANTINE_CAP_FRACTION	32
 
@@ -436,6 +439,8 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	}
 }
 
+static void iommu_quarantine_release_head(struct iommu_quarantine_list *list);
+
 /**
  * __iommu_quarantine_free() - slow path of iommu_quarantine_free()
  * @page: head page of the block being freed
@@ -494,6 +499,7 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 	page_ext_put(page_ext);
 
 	iommu_quarantine_hold(page, order, block_tag);
+	iommu_quarantine_release_head(raw_cpu_ptr(&iommu_quarantine_cpu_lists));
 	return true;
 }
 
@@ -572,6 +578,41 @@ static void iommu_quarantine_release_block(struct page *page,
 	set_page_private(page, 0);
 	/* Poisoning, init_on_free, KASAN and debug_pagealloc happen here. */
 	iommu_quarantine_free_pages(page, order);
+}
+
+/*
+ * A hold releases the blocks at the head of its CPU's list that became safe,
+ * a few at a time, as the free that held them would have: on this CPU,
+ * while the pages are hot, at the rate pages arrive. Blocks are appended in
+ * the order their tags were taken, so the head is the first to be safe; a
+ * head that is not (another domain, a failed flush) waits for the worker.
+ */
+static void iommu_quarantine_release_head(struct iommu_quarantine_list *list)
+{
+	atomic_long_t *stale = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE];
+	struct page *batch[IOMMU_QUARANTINE_INLINE_RELEASE], *page;
+	struct iommu_quarantine_pass pass = {};
+	unsigned int i, nr = 0;
+	unsigned long flags;
+
+	spin_lock_irqsave(&list->lock, flags);
+	while (nr < ARRAY_SIZE(batch) && (page = list->head) &&
+	       iommu_quarantine_tag_safe(page->index)) {
+		list->head = (struct page *)page_private(page);
+		if (!list->head)
+			list->tail = NULL;
+		list->nr_blocks--;
+		batch[nr++] = page;
+	}
+	spin_unlock_irqrestore(&list->lock, flags);
+
+	for (i = 0; i < nr; i++)
+		iommu_quarantine_release_block(batch[i], &pass);
+	if (nr)
+		trace_iommu_quarantine_release(pass.released, pass.blocks,
+					       pass.hold_ms_total / pass.released,
+					       pass.hold_ms_max, iommu_quarantine_held_now(),
+					       atomic_long_read(stale));
 }
 
 /*

@@ -79,9 +79,15 @@ static void tag(struct test_domain *td, struct page *page, unsigned long nr)
 	iommu_quarantine_tag_pages(&td->qd, page, nr, iommu_quarantine_generation(&td->qd));
 }
 
-/* A held page has a zero refcount without being free in the buddy lists. */
+/*
+ * A held page has a zero refcount without being free in the buddy lists.
+ * A released one may sit on a per-CPU list first: drain those to see it.
+ */
 static bool released(struct page *page)
 {
+	if (is_free_buddy_page(page) || page_count(page))
+		return true;
+	drain_all_pages(page_zone(page));
 	return is_free_buddy_page(page) || page_count(page);
 }
 
