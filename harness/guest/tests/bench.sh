@@ -55,7 +55,8 @@ fi
 run() {
 	local kind=$1 pages=$2 threads=$3 out=/tmp/bench.out line cycles held
 	shift 3
-	if ! $prog -k "$kind" -p "$pages" -t "$threads" -d "$ms" -r "$reps" "$@" >$out 2>&1; then
+	# -S: give the pages 2 s to come back (a loaded TCG host is slow).
+	if ! $prog -k "$kind" -p "$pages" -t "$threads" -d "$ms" -r "$reps" -S 2000 "$@" >$out 2>&1; then
 		sed 's/^/# /' $out
 		tap_fail "bench $kind pages=$pages threads=$threads ran"
 		return
