@@ -16,6 +16,7 @@
 
 #include <linux/atomic.h>
 #include <linux/bitops.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/init.h>
@@ -1274,7 +1275,9 @@ DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_stats);
 /*
  * Call @visit on every held block; @cpu is the list's CPU, or -1 for the
  * list of CPUs gone offline. Release passes, which take blocks off the lists
- * for a while, are kept out by the mutex; the free path by each list's lock.
+ * for a while, are kept out by the mutex, CPU hotplug, which moves them, by
+ * cpus_read_lock(), and the free path, which adds blocks and releases safe
+ * ones from the head, by each list's lock.
  */
 static void iommu_quarantine_walk_held(void (*visit)(struct page *page, int cpu, void *arg),
 				       void *arg)
@@ -1284,6 +1287,7 @@ static void iommu_quarantine_walk_held(void (*visit)(struct page *page, int cpu,
 	struct page *page;
 	int cpu = -1;
 
+	lockdep_assert_cpus_held();
 	lockdep_assert_held(&iommu_quarantine_mutex);
 	for (;;) {
 		spin_lock_irqsave(&list->lock, flags);
@@ -1333,6 +1337,7 @@ static int iommu_quarantine_domains_show(struct seq_file *m, void *v)
 	unsigned int i;
 
 	seq_puts(m, "slot domain started completed failed held stale oldest_ms\n");
+	cpus_read_lock();
 	mutex_lock(&iommu_quarantine_mutex);
 	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
 		slot = &iommu_quarantine_slots[i];
@@ -1351,6 +1356,7 @@ static int iommu_quarantine_domains_show(struct seq_file *m, void *v)
 		   atomic64_read(&iommu_quarantine_shared_completed), usage.pages,
 		   usage.oldest_ms);
 	mutex_unlock(&iommu_quarantine_mutex);
+	cpus_read_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_domains);
@@ -1384,9 +1390,11 @@ static void iommu_quarantine_held_visit(struct page *page, int cpu, void *arg)
 static int iommu_quarantine_held_show(struct seq_file *m, void *v)
 {
 	seq_puts(m, "pfn order slot domain generation stale list held_ms\n");
+	cpus_read_lock();
 	mutex_lock(&iommu_quarantine_mutex);
 	iommu_quarantine_walk_held(iommu_quarantine_held_visit, m);
 	mutex_unlock(&iommu_quarantine_mutex);
+	cpus_read_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_held);
