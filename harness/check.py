@@ -529,9 +529,9 @@ SUITES = [
     # kernel without the quarantine and on one that has it off.
     Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['trace', 'vmcore'],
           dump=True, post=drgn_vmcore_check),
-    Suite('vmcore-absent', kernel='bench-off', append='iommu.strict=0 kunit.enable=0',
+    Suite('vmcore-absent', kernel='bench-off', append='iommu.strict=0 kunit.enable=0 mem=256M',
           run=['vmcore'], dump=True, post=drgn_vmcore_absent_check),
-    Suite('vmcore-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
+    Suite('vmcore-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0 mem=256M',
           run=['vmcore'], dump=True, post=drgn_vmcore_disabled_check),
 ]
 
