@@ -13,6 +13,7 @@
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/iommu_quarantine.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
