@@ -19,7 +19,7 @@ See Documentation/mm/iommu_quarantine.rst.
 import argparse
 import sys
 
-from drgn import FaultError, Object, ProgramFlags
+from drgn import FaultError, Object, ProgramFlags, TypeKind
 from drgn.helpers.linux.cpumask import for_each_possible_cpu
 from drgn.helpers.linux.mm import page_to_pfn, pfn_to_page
 from drgn.helpers.linux.percpu import per_cpu
@@ -145,7 +145,7 @@ class Quarantine:
         nr = pfn >> (section_bits - prog['PAGE_SHIFT'].value_())
         mem_section = prog['mem_section']
         per_root = prog['PAGE_SIZE'].value_() // prog.type('struct mem_section').size
-        if mem_section.type_.type.kind.name == 'POINTER':     # SPARSEMEM_EXTREME
+        if mem_section.type_.type.kind == TypeKind.POINTER:   # SPARSEMEM_EXTREME
             roots = int(self.info.get('LENGTH(mem_section)', 0))
             if nr // per_root >= roots or not mem_section.value_():
                 return None
@@ -183,7 +183,9 @@ class Quarantine:
                 if page.value_() in seen or len(seen) > limit:
                     fail(EXIT_KERNEL, 'the %s list loops at %#x' % (list_name, page.value_()))
                 seen.add(page.value_())
-                yield self.block(page, list_name)
+                block = self.block(page, list_name)
+                if block:
+                    yield block
                 page = Object(self.prog, 'struct page *', page.private.value_())
 
     def block(self, page, list_name):
@@ -192,6 +194,8 @@ class Quarantine:
         slot, gen = tag >> GEN_BITS, tag & GEN_MASK
         held = self.page_ext_tag(pfn) or 0
         if held >> GEN_BITS != SLOT_HELD:
+            if self.prog.flags & ProgramFlags.IS_LIVE:
+                return None         # released while we looked
             fail(EXIT_KERNEL, 'held block at pfn %#x has no HELD marker (page_ext %#x)' % (
                 pfn, held))
         marker = held & GEN_MASK
