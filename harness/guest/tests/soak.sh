@@ -1,0 +1,447 @@
+# SPDX-License-Identifier: GPL-2.0
+# Soak: everything at once, for hq.soak_seconds (default 60), then the
+# guest's own numbers must add up.
+#
+# Load (/harness/bin/iommu_quarantine_soak and this script, in parallel):
+# map/unmap/free on both vCPUs (single pages, high-order blocks,
+# scatterlists), DMA use-after-free attempts, waves of anonymous memory up to
+# a few MiB above the high watermark (quarantined pages counted as free, so
+# reclaim must get them back), CPU 1 taken offline and back, the cap lowered
+# and raised, invalidation failures injected at a low rate. Three runs: lazy
+# with the flush window widened to 1 s (55% of the time), strict (15%), lazy
+# with the normal 10 ms window (30%); edu's IOMMU group changes type through
+# sysfs in between (DMA-FQ -> DMA unbound, DMA -> DMA-FQ bound).
+#
+# Checks: malformed writes to our debugfs files, to fq_timeout_ms and to the
+# test driver's ioctls are refused and change nothing; no freed page is
+# handed out before a flush that could cover it, no victim is overwritten;
+# counters never go backwards; after each lazy run, with every invalidation
+# failing, the pages freed are held and all stale, and a successful flush
+# releases them; pages tagged = passed + released + held, and bytes held,
+# vmstat and meminfo agree; MemFree + held returns to its start; no OOM kill.
+# The harness fails the boot on any WARN, BUG, lockdep or KASAN report.
+#   hq.soak_seconds=N      seconds of load over the three runs (default 60)
+. /harness/lib.sh
+
+prog=/harness/bin/iommu_quarantine_soak
+driver=test_iommu_quarantine
+dir=/sys/kernel/debug/iommu_quarantine
+stats=$dir/stats
+inject=/sys/kernel/debug/fail_arm_smmu_v3_invalidation
+fq=/sys/module/dma_iommu/parameters/fq_timeout_ms
+cpu1=/sys/devices/system/cpu/cpu1/online
+work=/tmp/soak
+seconds=$(cmdline_value hq.soak_seconds 60)
+# MemFree + held must come back to where it was, but for what the kernel
+# keeps elsewhere: KASAN's own quarantine of freed slab objects (up to 1/32
+# of RAM), slab caches, kernel stacks, page tables. So: MemFree + held
+# within SOAK_MEM_TOLERANCE_KB of its start, and within
+# SOAK_UNACCOUNTED_KB once those are added back.
+SOAK_MEM_TOLERANCE_KB=32768
+SOAK_UNACCOUNTED_KB=4096
+# Percent of invalidations that fail in the low-rate windows (5 times as
+# many in every other window).
+SOAK_FAIL_PERCENT=5
+mkdir -p $work
+
+counter() { sed -n "s/^$1: //p" $stats; }
+meminfo_kb() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
+vmstat() { sed -n "s/^$1 //p" /proc/vmstat; }
+now() { cut -d. -f1 /proc/uptime; }
+at() { tap_diag "$(($(now) - start)) s: $*"; }
+# MemFree + held, and the same plus what the kernel holds elsewhere.
+mem_free_held() { echo $(($(meminfo_kb MemFree) + $(meminfo_kb IOMMUQuarantined))); }
+mem_accounted() {
+	echo $(($(mem_free_held) + $(meminfo_kb Slab) + $(meminfo_kb KernelStack) +
+		$(meminfo_kb PageTables) + $(meminfo_kb Cached) + $(meminfo_kb AnonPages) +
+		$(meminfo_kb Percpu) + $(meminfo_kb VmallocUsed)))
+}
+
+print_counters() {
+	tap_diag "counters $1:"
+	sed 's/^/#   /' $stats
+	tap_diag "  vmstat nr_iommu_quarantined $(vmstat nr_iommu_quarantined), meminfo IOMMUQuarantined $(meminfo_kb IOMMUQuarantined) kB, MemFree $(meminfo_kb MemFree) kB"
+}
+
+# Fold the per-CPU vmstat deltas so that the global figures are exact.
+refresh_vmstat() { echo 1 >/proc/sys/vm/stat_refresh; }
+
+# A forced, synchronous invalidation of every domain that holds pages: the
+# quarantine's shrinker runs from drop_slab(). Then the release worker.
+flush_now() {
+	echo 2 >/proc/sys/vm/drop_caches
+	sleep 1
+}
+
+set_injection() {	# PERCENT
+	[ -d $inject ] || return 0
+	echo 0 >$inject/verbose
+	echo 1 >$inject/interval
+	echo -1 >$inject/times
+	echo "$1" >$inject/probability
+}
+
+check_exit() {	# NAME STATUS OUTPUT
+	local line
+	line=$(grep "^soak-" "$3" | tail -1)
+	grep '^FAIL: ' "$3" | head -20 | sed 's/^/# /'
+	if [ "$2" -eq 0 ] && [ -n "$line" ]; then
+		tap_ok "$1: $line"
+	else
+		tail -5 "$3" | sed 's/^/# /'
+		tap_fail "$1 (exit status $2): ${line:-no summary}"
+	fi
+}
+
+# --- background jobs of a run; each writes a summary into $work --------------
+
+hotplug_loop() {	# SECONDS
+	local end=$(($(now) + $1)) cycles=0 held_at_offline=0 errors=0 held
+	while [ "$(now)" -lt $end ]; do
+		sleep 1
+		held=$(counter "pages held now")
+		if echo 0 >$cpu1; then
+			cycles=$((cycles + 1))
+			[ "${held:-0}" -gt 0 ] && held_at_offline=$((held_at_offline + 1))
+		else
+			errors=$((errors + 1))
+		fi
+		sleep 1
+		echo 1 >$cpu1 || errors=$((errors + 1))
+	done
+	[ "$(cat $cpu1)" = 1 ] || { echo 1 >$cpu1 || errors=$((errors + 1)); }
+	echo "cycles=$cycles held_at_offline=$held_at_offline errors=$errors" >$work/hotplug
+}
+
+# Windows of failing invalidations, alternately 5% and 25% of them. (All of
+# them failing under full load would hold memory without bound, as designed:
+# check_quiescent does that with a small load.)
+inject_loop() {	# SECONDS
+	local end=$(($(now) + $1)) windows=0
+	while [ "$(now)" -lt $(($end - 2)) ]; do
+		sleep 2
+		set_injection $((windows % 2 ? 5 * SOAK_FAIL_PERCENT : SOAK_FAIL_PERCENT))
+		windows=$((windows + 1))
+		sleep 2
+		set_injection 0
+	done
+	echo "windows=$windows" >$work/inject
+}
+
+cap_loop() {	# SECONDS DEFAULT_CAP
+	local end=$(($(now) + $1)) changes=0 errors=0 cap
+	while [ "$(now)" -lt $end ]; do
+		for cap in 4096 65536 1048576 $(($2 / 4)) $2; do
+			sleep 2
+			echo $cap >$dir/cap_bytes && [ "$(cat $dir/cap_bytes)" = $cap ] ||
+				errors=$((errors + 1))
+			changes=$((changes + 1))
+			[ "$(now)" -lt $end ] || break
+		done
+	done
+	echo $2 >$dir/cap_bytes || errors=$((errors + 1))
+	echo "changes=$changes errors=$errors" >$work/cap
+}
+
+# Every second: counters that only grow must not shrink. (stale <= held is
+# checked at rest: the two are not updated together.)
+cat >$work/sampler.awk <<'AWK'
+BEGIN {
+	while ((getline line <prev) > 0) {
+		split(line, kv, "=")
+		old[kv[1]] = kv[2]
+		have = 1
+	}
+	close(prev)
+}
+/^(pages tagged|tagged pages freed when already safe|pages released|failed invalidations|forced invalidations|bytes held peak|hold time total ms|hold time max ms|pages held now|stale pages held now): / {
+	name = $0
+	sub(/: .*/, "", name)
+	value = $0
+	sub(/.*: /, "", value)
+	cur[name] = value + 0
+}
+END {
+	for (n in cur) {
+		print n "=" cur[n] >prev
+		if (have && n !~ /held now/ && cur[n] < old[n])
+			print "ERROR " n " went down from " old[n] " to " cur[n]
+	}
+	print "HELD " cur["pages held now"] + 0 " " cur["stale pages held now"] + 0
+}
+AWK
+
+sampler_loop() {	# SECONDS
+	local end=$(($(now) + $1)) samples=0 errors=0 max_held=0 max_stale=0 out
+	rm -f $work/sampler.prev
+	while [ "$(now)" -lt $end ]; do
+		out=$(awk -v prev=$work/sampler.prev -f $work/sampler.awk $stats)
+		samples=$((samples + 1))
+		if echo "$out" | grep -q '^ERROR'; then
+			echo "$out" | sed -n "s/^ERROR /sample $samples: /p" >>$work/sampler.errors
+			errors=$((errors + 1))
+		fi
+		# shellcheck disable=SC2046
+		set -- $(echo "$out" | sed -n 's/^HELD //p')
+		[ "${1:-0}" -gt $max_held ] && max_held=$1
+		[ "${2:-0}" -gt $max_stale ] && max_stale=$2
+		sleep 1
+	done
+	echo "samples=$samples errors=$errors max_held=$max_held max_stale=$max_stale" >$work/sampler
+}
+
+# run_load NAME SECONDS LAZY: every load at once; TAP lines for each.
+run_load() {
+	local name=$1 s=$2 lazy=$3 pids="" loops p rc
+	local oom_before
+	oom_before=$(vmstat oom_kill)
+	at "$name: $s s of load"
+	rm -f $work/hotplug $work/inject $work/cap $work/sampler $work/sampler.errors
+	$prog dma "$s" >$work/$name.dma 2>&1 &
+	pids="$pids dma:$!"
+	$prog attack "$s" >$work/$name.attack 2>&1 &
+	pids="$pids attack:$!"
+	hotplug_loop "$s" &
+	loops=$!
+	if [ "$lazy" = 1 ]; then
+		if [ -d $inject ]; then
+			inject_loop "$s" &
+			loops="$loops $!"
+		fi
+		cap_loop "$s" "$default_cap" &
+		loops="$loops $!"
+		sampler_loop "$s" &
+		loops="$loops $!"
+	fi
+	for p in $pids; do
+		rc=0
+		wait "${p#*:}" || rc=$?
+		check_exit "$name: ${p%%:*}" $rc $work/$name.${p%%:*}
+	done
+	# Not a bare "wait": the memory pressure runs on in the background.
+	for p in $loops; do
+		wait "$p"
+	done
+	set_injection 0
+	[ "$(cat $cpu1)" = 1 ] || echo 1 >$cpu1
+
+	# shellcheck disable=SC2046
+	set -- $(cat $work/hotplug 2>/dev/null)
+	if [ "${1#cycles=}" -gt 0 ] 2>/dev/null && [ "$3" = errors=0 ]; then
+		tap_ok "$name: CPU 1 offline and online again ($*)"
+	else
+		tap_fail "$name: CPU 1 offline and online again (${*:-no summary})"
+	fi
+	if [ "$lazy" = 1 ]; then
+		tap_diag "$name: injection $(cat $work/inject 2>/dev/null), cap $(cat $work/cap 2>/dev/null)"
+		grep -q 'errors=0' $work/cap 2>/dev/null && tap_ok "$name: cap_bytes changed during the load" ||
+			tap_fail "$name: cap_bytes changed during the load ($(cat $work/cap 2>/dev/null))"
+		if grep -q 'errors=0' $work/sampler 2>/dev/null; then
+			tap_ok "$name: counters never went backwards ($(cat $work/sampler))"
+		else
+			sed 's/^/# /' $work/sampler.errors 2>/dev/null | head
+			tap_fail "$name: counters never went backwards ($(cat $work/sampler 2>/dev/null))"
+		fi
+	fi
+	if [ "$(vmstat oom_kill)" = "$oom_before" ]; then
+		tap_ok "$name: no OOM kill"
+	else
+		dmesg | grep -iE 'oom|out of memory|quarantin' | tail -20 | sed 's/^/# /'
+		tap_fail "$name: OOM kills: $(($(vmstat oom_kill) - oom_before))"
+	fi
+}
+
+# After a lazy run: stale pages are exactly those under failing
+# invalidations, a good flush releases everything, the counters balance.
+check_quiescent() {	# NAME
+	local name=$1 held stale attempts tagged passed released bytes
+	at "$name: quiescent checks"
+	flush_now
+	held=$(counter "pages held now")
+	tap_is "$held" 0 "$name: nothing held after the load and a forced flush"
+	if [ -d $inject ]; then
+		set_injection 100
+		$prog attack 2 >$work/$name.stale 2>&1
+		flush_now
+		attempts=$(sed -n 's/^soak-attack .*attempts=\([0-9]*\).*/\1/p' $work/$name.stale)
+		held=$(counter "pages held now")
+		stale=$(counter "stale pages held now")
+		if [ "${attempts:-0}" -gt 0 ] && [ "$held" = "$attempts" ] && [ "$stale" = "$held" ]; then
+			tap_ok "$name: every invalidation failing: the $attempts page(s) freed are held, all stale"
+		else
+			tap_fail "$name: every invalidation failing: $attempts page(s) freed; held $held, stale $stale"
+		fi
+		set_injection 0
+		flush_now
+		tap_is "$(counter "pages held now") $(counter "stale pages held now")" "0 0" \
+			"$name: a successful flush released the stale pages"
+	fi
+	refresh_vmstat
+	held=$(counter "pages held now")
+	tagged=$(counter "pages tagged")
+	passed=$(counter "tagged pages freed when already safe")
+	released=$(counter "pages released")
+	bytes=$(counter "bytes held now")
+	tap_is "$tagged" $((passed + released + held)) \
+		"$name: pages tagged ($tagged) = freed when safe ($passed) + released ($released) + held ($held)"
+	tap_is "$bytes $(vmstat nr_iommu_quarantined) $(meminfo_kb IOMMUQuarantined)" \
+		"$((held * 4096)) $held $((held * 4))" \
+		"$name: bytes held, nr_iommu_quarantined and IOMMUQuarantined agree with pages held"
+	print_counters "after $name"
+}
+
+# Malformed writes to every file of ours in debugfs, and to fq_timeout_ms.
+check_debugfs_input() {
+	local f v before after refused=0 accepted=""
+	local long=12345678901234567890123456789012345678901234567890
+	for f in $dir/*; do
+		cat $dir/* >$work/debugfs.before 2>&1
+		# Garbage for any file; out of range for cap_bytes.
+		for v in garbage - 0x 4096x 1e6 0x1p12 $long; do
+			printf '%s' "$v" >"$f" 2>/dev/null && accepted="$accepted ${f##*/}='$v'" ||
+				refused=$((refused + 1))
+		done
+		for v in '\n' '\000' '\0004096' '\377\376'; do
+			printf "$v" >"$f" 2>/dev/null && accepted="$accepted ${f##*/}='$v'" ||
+				refused=$((refused + 1))
+		done
+		if [ "${f##*/}" = cap_bytes ]; then
+			for v in 0 -1 -4096 4095 " 4096" "4096 4096" 18446744073709551615 \
+				18446744073709551616 99999999999999999999999; do
+				printf '%s' "$v" >"$f" 2>/dev/null && accepted="$accepted ${f##*/}='$v'" ||
+					refused=$((refused + 1))
+			done
+		fi
+		cat $dir/* >$work/debugfs.after 2>&1
+		if ! cmp -s $work/debugfs.before $work/debugfs.after; then
+			diff $work/debugfs.before $work/debugfs.after | sed 's/^/# /'
+			tap_fail "debugfs ${f##*/}: refused writes changed nothing"
+		fi
+	done
+	if [ -z "$accepted" ]; then
+		tap_ok "debugfs: $refused malformed writes to $(ls $dir | tr '\n' ' ')refused"
+	else
+		tap_fail "debugfs: malformed writes accepted:$accepted"
+	fi
+
+	[ -w $fq ] || return 0
+	before=$(cat $fq)
+	accepted=""
+	for v in 0 -1 10001 4294967297 abc 1.5 0x " "; do
+		printf '%s' "$v" >$fq 2>/dev/null && accepted="$accepted '$v'"
+	done
+	after=$(cat $fq)
+	if [ -z "$accepted" ] && [ "$before" = "$after" ]; then
+		tap_ok "fq_timeout_ms: malformed values refused, still $after"
+	else
+		tap_fail "fq_timeout_ms: accepted$accepted; $before -> $after"
+	fi
+}
+
+group_type() { cat /sys/bus/pci/devices/$edu/iommu_group/type; }
+
+# DMA-FQ -> DMA needs the driver unbound; DMA -> DMA-FQ works bound.
+switch_type() {	# TYPE
+	local bound=1
+	if [ "$1" = DMA ]; then
+		echo "$edu" >/sys/bus/pci/drivers/$driver/unbind
+		bound=0
+	fi
+	echo "$1" >/sys/bus/pci/devices/$edu/iommu_group/type
+	[ $bound = 1 ] || echo "$edu" >/sys/bus/pci/drivers/$driver/bind
+	if [ "$(group_type)" = "$1" ] && [ -c /dev/$driver ]; then
+		tap_ok "edu's group switched to $1 through sysfs ($([ $bound = 1 ] && echo bound || echo unbound, rebound))"
+	else
+		tap_fail "edu's group switched to $1 (type $(group_type))"
+		return 1
+	fi
+}
+
+# --- the soak ----------------------------------------------------------------
+
+edu=$(pci_find $EDU_VENDOR $EDU_DEVICE) || edu=
+if [ ! -x $prog ] || [ -z "$edu" ] || [ ! -r $stats ] || ! pci_bind "$edu" $driver; then
+	tap_fail "$prog, edu bound to $driver and $stats are present"
+	tap_done
+	exit
+fi
+if [ "$(group_type)" != DMA-FQ ]; then
+	tap_fail "edu's domain is DMA-FQ (boot with iommu.strict=0), not $(group_type)"
+	tap_done
+	exit
+fi
+[ -d $inject ] || tap_skip "injected invalidation failures" "no $inject"
+default_cap=$(cat $dir/cap_bytes)
+start=$(now)
+p1=$((seconds * 55 / 100))
+p2=$((seconds * 15 / 100))
+p3=$((seconds - p1 - p2))
+tap_diag "soak: $seconds s of load ($p1 s lazy with a 1 s flush window, $p2 s strict, $p3 s lazy), cap $default_cap"
+
+flush_now
+refresh_vmstat
+mem_start=$(mem_free_held)
+accounted_start=$(mem_accounted)
+print_counters "at the start"
+
+# Memory pressure spans the three runs. Its ballast (all but the top of the
+# waves) is slow to build under load: build it first, with the checks of
+# malformed input, which hold no pages.
+oom_start=$(vmstat oom_kill)
+$prog pressure 0 >$work/pressure 2>&1 &
+pressure=$!
+at "building the memory pressure's ballast"
+
+check_debugfs_input
+$prog badioctl >$work/badioctl 2>&1
+check_exit "malformed ioctls" $? $work/badioctl
+
+while ! grep -q '^pressure-ready' $work/pressure && kill -0 $pressure 2>/dev/null; do
+	sleep 1
+done
+at "$(grep '^pressure-ready' $work/pressure), MemFree $(meminfo_kb MemFree) kB"
+
+at "lazy run, 1 s flush window"
+echo 1000 >$fq
+run_load lazy-1s $p1 1
+check_quiescent lazy-1s
+
+at "strict run"
+switch_type DMA
+tagged=$(counter "pages tagged")
+run_load strict $p2 0
+tap_is "$(counter "pages tagged")" "$tagged" "strict: no page tagged"
+tap_is "$(grep -c '^domain ' $stats)" 0 "strict: no quarantine domain"
+
+at "lazy run, 10 ms flush window"
+switch_type DMA-FQ
+echo 10 >$fq
+run_load lazy-10ms $p3 1
+at "stopping the memory pressure"
+kill -TERM $pressure
+rc=0
+wait $pressure || rc=$?
+check_exit "memory pressure in waves over the three runs" $rc $work/pressure
+tap_is "$(($(vmstat oom_kill) - oom_start))" 0 "no OOM kill during the soak"
+check_quiescent lazy-10ms
+
+echo 3 >/proc/sys/vm/drop_caches
+sleep 1
+refresh_vmstat
+mem_end=$(mem_free_held)
+accounted_end=$(mem_accounted)
+drift=$((mem_end - mem_start))
+unaccounted=$((accounted_end - accounted_start))
+if [ ${drift#-} -le $SOAK_MEM_TOLERANCE_KB ] && [ ${unaccounted#-} -le $SOAK_UNACCOUNTED_KB ]; then
+	tap_ok "MemFree + held back to its start: $mem_start -> $mem_end kB, $unaccounted kB not accounted for by slab, stacks, page tables"
+else
+	grep -E '^(MemFree|Slab|SUnreclaim|KernelStack|PageTables|Cached|AnonPages|Percpu|VmallocUsed|IOMMUQuarantined):' /proc/meminfo | sed 's/^/# /'
+	tap_fail "MemFree + held back to its start: $mem_start -> $mem_end kB (tolerance $SOAK_MEM_TOLERANCE_KB), $unaccounted kB not accounted for (tolerance $SOAK_UNACCOUNTED_KB)"
+fi
+if dmesg | grep -q 'vmstat_refresh: .*iommu'; then
+	dmesg | grep 'vmstat_refresh' | sed 's/^/# /'
+	tap_fail "nr_iommu_quarantined never went negative"
+fi
+at "done"
+print_counters "at the end"
+tap_done
