@@ -498,6 +498,10 @@ class HostSuite:
         return res
 
 
+# iommu_quarantine= values that are not booleans (kstrtobool() reads only
+# the first one or two characters: "0x1" or "offx" would be accepted).
+BAD_PARAM_VALUES = ['=bogus', '=2', '=-1', '=+1', '=o', '=enable', '=', '', '=' + 'q' * 200]
+
 SOAK_SECONDS = int(os.environ.get('SOAK_SECONDS') or 600)
 
 SUITES = [
@@ -514,8 +518,10 @@ SUITES = [
           'kunit.filter_glob=iommu_quarantine', kunit=True),
     Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
-    Suite('bad-param', append='iommu.strict=0 iommu_quarantine=bogus hq.bad_param=bogus '
-          'kunit.enable=0', run=['quarantine-state']),
+    # Malformed values, each given once: each is refused, the default kept.
+    Suite('bad-param', append='iommu.strict=0 ' + ' '.join(
+          'iommu_quarantine' + v for v in BAD_PARAM_VALUES) + ' hq.bad_param=1 kunit.enable=0',
+          run=['quarantine-state']),
     Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
     HostSuite('bench-report', bench_report),

@@ -3,7 +3,8 @@
 #   hq.quarantine=on       enabled (default on, or iommu_quarantine=on)
 #   hq.quarantine=off      built in, disabled at boot
 #   hq.quarantine=absent   compiled out
-#   hq.bad_param=VALUE     iommu_quarantine=VALUE was given and must be refused
+#   hq.bad_param=1         every iommu_quarantine[=VALUE] given is malformed:
+#                          each must be refused, and the default kept
 . /harness/lib.sh
 
 want=$(cmdline_value hq.quarantine on)
@@ -40,11 +41,25 @@ off | absent)
 esac
 
 if [ -n "$bad" ]; then
-	if dmesg | grep -q "iommu_quarantine: invalid iommu_quarantine=$bad, expected on/off"; then
-		tap_ok "iommu_quarantine=$bad refused with a clear message"
-	else
-		tap_fail "iommu_quarantine=$bad refused with a clear message"
-	fi
+	given=0
+	for arg in $(cat /proc/cmdline); do
+		case $arg in
+		iommu_quarantine) value= ;;
+		iommu_quarantine=*) value=${arg#iommu_quarantine=} ;;
+		*) continue ;;
+		esac
+		given=$((given + 1))
+		what=$(echo "$arg" | cut -c1-40)
+		[ "$what" = "$arg" ] || what="$what... (${#value} characters)"
+		what="$what refused with a clear message, kept $want"
+		if dmesg | grep -qF "iommu_quarantine: invalid iommu_quarantine=$value, expected on/off; keeping it $want"; then
+			tap_ok "$what"
+		else
+			tap_fail "$what"
+		fi
+	done
+	tap_is "$(dmesg | grep -c 'iommu_quarantine: invalid iommu_quarantine=')" $given \
+		"one refusal per malformed iommu_quarantine ($given given)"
 fi
 
 # cap_bytes: bad writes are refused and change nothing; a good one sticks.
