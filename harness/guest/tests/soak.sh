@@ -39,10 +39,17 @@ seconds=$(cmdline_value hq.soak_seconds 60)
 # SOAK_UNACCOUNTED_KB once those are added back.
 SOAK_MEM_TOLERANCE_KB=32768
 SOAK_UNACCOUNTED_KB=4096
+# The deep memory waves stop when free + held is this far above the high
+# watermark (the others at four times that): the quarantine holding more
+# pushes free memory under the low watermark, and reclaim must get it back.
+SOAK_RESERVE_KB=2048
 # Percent of invalidations that fail in the low-rate windows (5 times as
 # many in every other window).
 SOAK_FAIL_PERCENT=5
 mkdir -p $work
+tracing=/sys/kernel/tracing
+force_event=$tracing/events/iommu_quarantine/iommu_quarantine_force_flush
+[ -d $tracing/events ] || mount -t tracefs nodev $tracing 2>/dev/null
 
 counter() { sed -n "s/^$1: //p" $stats; }
 meminfo_kb() { sed -n "s/^$1: *\([0-9]*\) kB$/\1/p" /proc/meminfo; }
@@ -91,6 +98,28 @@ check_exit() {	# NAME STATUS OUTPUT
 		tail -5 "$3" | sed 's/^/# /'
 		tap_fail "$1 (exit status $2): ${line:-no summary}"
 	fi
+}
+
+# Reclaim activity so far: kswapd runs, direct reclaims, slab objects scanned.
+reclaim_counts() {
+	awk '/^pageoutrun / { k = $2 } /^allocstall_/ { d += $2 } /^slabs_scanned / { s = $2 }
+		END { print k + 0, d + 0, s + 0 }' /proc/vmstat
+}
+
+# Invalidations the quarantine forced, by reason (tracepoint), since trace_start.
+trace_start() {
+	[ -d $force_event ] || return 0
+	echo 0 >$tracing/tracing_on
+	echo >$tracing/trace
+	echo 1 >$force_event/enable
+	echo 1 >$tracing/tracing_on
+}
+trace_reasons() {
+	[ -d $force_event ] || return 0
+	echo 0 >$tracing/tracing_on
+	grep -o 'iommu_quarantine_force_flush: reason="[^"]*"' $tracing/trace |
+		sed 's/.*reason="\(.*\)"/\1/' | sort | uniq -c |
+		awk '{ printf "%s%s %s", sep, $2, $1; sep = ", " }'
 }
 
 # --- background jobs of a run; each writes a summary into $work --------------
@@ -193,8 +222,10 @@ sampler_loop() {	# SECONDS
 # run_load NAME SECONDS LAZY: every load at once; TAP lines for each.
 run_load() {
 	local name=$1 s=$2 lazy=$3 pids="" loops p rc
-	local oom_before
+	local oom_before reclaim_before reasons
 	oom_before=$(vmstat oom_kill)
+	reclaim_before=$(reclaim_counts)
+	trace_start
 	at "$name: $s s of load"
 	rm -f $work/hotplug $work/inject $work/cap $work/sampler $work/sampler.errors
 	$prog dma "$s" >$work/$name.dma 2>&1 &
@@ -224,6 +255,13 @@ run_load() {
 	done
 	set_injection 0
 	[ "$(cat $cpu1)" = 1 ] || echo 1 >$cpu1
+	reasons=$(trace_reasons)
+	# shellcheck disable=SC2046
+	set -- $reclaim_before $(reclaim_counts)
+	tap_diag "$name: reclaim: kswapd ran $(($4 - $1)) times, $(($5 - $2)) direct reclaims, $(($6 - $3)) slab objects scanned; forced invalidations by reason: ${reasons:-none}"
+	case " $reasons" in
+	*" shrinker "*) shrinker_runs=$((shrinker_runs + 1)) ;;
+	esac
 
 	# shellcheck disable=SC2046
 	set -- $(cat $work/hotplug 2>/dev/null)
@@ -372,6 +410,7 @@ if [ "$(group_type)" != DMA-FQ ]; then
 fi
 [ -d $inject ] || tap_skip "injected invalidation failures" "no $inject"
 default_cap=$(cat $dir/cap_bytes)
+shrinker_runs=0
 start=$(now)
 p1=$((seconds * 55 / 100))
 p2=$((seconds * 15 / 100))
@@ -388,7 +427,7 @@ print_counters "at the start"
 # waves) is slow to build under load: build it first, with the checks of
 # malformed input, which hold no pages.
 oom_start=$(vmstat oom_kill)
-$prog pressure 0 >$work/pressure 2>&1 &
+$prog pressure 0 $SOAK_RESERVE_KB >$work/pressure 2>&1 &
 pressure=$!
 at "building the memory pressure's ballast"
 
@@ -423,6 +462,13 @@ rc=0
 wait $pressure || rc=$?
 check_exit "memory pressure in waves over the three runs" $rc $work/pressure
 tap_is "$(($(vmstat oom_kill) - oom_start))" 0 "no OOM kill during the soak"
+if [ ! -d $force_event ]; then
+	tap_skip "the shrinker forced invalidations under memory pressure" "no $force_event"
+elif [ $shrinker_runs -gt 0 ]; then
+	tap_ok "the shrinker forced invalidations under memory pressure (in $shrinker_runs of 3 runs)"
+else
+	tap_fail "the shrinker forced invalidations under memory pressure (in none of the runs)"
+fi
 check_quiescent lazy-10ms
 
 echo 3 >/proc/sys/vm/drop_caches
