@@ -19,6 +19,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hqlib  # noqa: E402
+import series  # noqa: E402
+import static  # noqa: E402
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 TAP_RE = re.compile(r'^(not )?ok \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|TODO)\b(.*))?$')
@@ -401,7 +403,11 @@ def drgn_vmcore_disabled_check(res, boot, dump):
 
 
 def static_checks(res):
-    """checkpatch --strict and kernel-doc on everything we ship."""
+    """checkpatch --strict and kernel-doc on everything we ship; every file
+    and patch in exactly one patch of the exported series."""
+    _, errors = series.check_mapping()
+    (res.fail('patches/files maps every file and patch once', '\n'.join(errors[:15])) if errors
+     else res.ok('patches/files maps every file and patch once'))
     scripts = os.path.join(hqlib.SRC, 'scripts')
     files = subprocess.run(['git', '-C', hqlib.ROOT, 'ls-files', '-co', '--exclude-standard',
                             '--', 'mm', 'include', 'drivers', 'lib', 'kernel', 'tools'],
@@ -506,6 +512,13 @@ SOAK_SECONDS = int(os.environ.get('SOAK_SECONDS') or 600)
 
 SUITES = [
     HostSuite('static-checks', static_checks),
+    # sparse and W=1 on what we touch (arm-smmu-v3 as a module, its imports
+    # exported); the same objects for x86_64; our documentation page; the
+    # exported series (every step's build is left to harness/series).
+    HostSuite('sparse-w1', static.sparse_w1),
+    HostSuite('build-x86', static.build_x86),
+    HostSuite('htmldocs', static.htmldocs),
+    HostSuite('series', static.series),
     # "bench" is the benchmarks' smoke variant (200 ms a run): it proves
     # they run in each mode; the bench-report suite reads their output.
     Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1',

@@ -71,6 +71,14 @@ hq_need_build_tools() {
 		"xz:xz-utils" "rsync:rsync" "gzip:gzip"
 }
 
+# The host-side static checks: sparse, the native compiler for the x86_64
+# build, Sphinx and its theme for htmldocs.
+hq_need_static_tools() {
+	hq_need_tools "sparse:sparse" "gcc:gcc" "/usr/include/stdio.h:libc6-dev" \
+		"sphinx-build:python3-sphinx" \
+		"/usr/lib/python3/dist-packages/sphinx_rtd_theme/__init__.py:python3-sphinx-rtd-theme"
+}
+
 hq_need_qemu() {
 	hq_need_tools "qemu-system-aarch64:qemu-system-arm" "timeout:coreutils"
 }

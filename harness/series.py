@@ -439,6 +439,48 @@ def configure(src, obj, fragments, log_path, **kw):
                    **kw)
 
 
+def read_config(obj):
+    values = {}
+    with open(os.path.join(obj, '.config')) as f:
+        for line in f:
+            m = re.match(r'CONFIG_(\w+)=(.*)', line)
+            if m:
+                values[m.group(1)] = m.group(2)
+    return values
+
+
+def object_enabled(src, config, path):
+    """Whether kbuild builds PATH (dir/name.o, or dir/ for a directory)
+    with CONFIG, read from the Makefiles: obj-y, obj-$(CONFIG_X) with X
+    set, or part of a composite object (name-objs, name-y) that is."""
+    path = path.rstrip('/')
+    parent, name = os.path.dirname(path), os.path.basename(path)
+    if not parent:
+        return True
+    target = name if name.endswith('.o') else name + '/'
+    try:
+        with open(os.path.join(src, parent, 'Makefile')) as f:
+            text = f.read().replace('\\\n', ' ')
+    except FileNotFoundError:
+        return True
+    for m in re.finditer(r'^\s*([\w-]+?)-(y|objs|\$\(CONFIG_(\w+)\))\s*[:+]?=(.*)$', text, re.M):
+        if not re.search(r'(^|\s)%s(\s|$)' % re.escape(target), m.group(4)):
+            continue
+        if m.group(3) and config.get(m.group(3)) not in ('y', 'm'):
+            continue
+        if m.group(1) in ('obj', 'lib', 'core', 'drivers'):
+            return object_enabled(src, config, parent + '/')
+        # A part of a composite object (foo-y, foo-objs, foo-objs-y): is
+        # that one built?
+        composite = re.sub(r'-objs$', '', m.group(1))
+        if object_enabled(src, config, os.path.join(parent, composite + '.o')):
+            return True
+        # A list spliced into obj-y: "foo-$(CONFIG_X) += a.o", "$(foo-y)".
+        if re.search(r'^\s*obj-y\s*[:+]?=.*\$\(%s-y\)' % re.escape(m.group(1)), text, re.M):
+            return True
+    return False
+
+
 def step_targets(src, commit):
     """What to build after COMMIT: the object of every C file it adds or
     changes, and the C files of the same directories that include a
@@ -462,6 +504,7 @@ def build_steps(src, work, commits, checks, full=False):
     fragments = [os.path.join(cfg, f) for f in ('base.config', 'test.config')]
     fragments += sorted(os.path.join(cfg, f) for f in os.listdir(cfg)
                         if f.startswith(('feature-', 'test-')) and f.endswith('.config'))
+    fragments.append(os.path.join(cfg, 'static.config'))
     obj = os.path.join(work, 'obj-series')
     logs = os.path.join(work, 'logs')
     os.makedirs(logs, exist_ok=True)
@@ -474,6 +517,14 @@ def build_steps(src, work, commits, checks, full=False):
         log_path = os.path.join(logs, 'step-%02d.log' % i)
         what = 'the kernel' if full else ' '.join(objs) or 'nothing to compile'
         ok = configure(src, obj, fragments, log_path)
+        skipped = []
+        if ok and not full:
+            config = read_config(obj)
+            skipped = [o for o in objs if not object_enabled(src, config, o)]
+            objs = [o for o in objs if o not in skipped]
+            what = ' '.join(objs) or 'nothing to compile'
+            if skipped:
+                what += '; not configured: ' + ' '.join(skipped)
         if ok and (full or objs):
             # A warning fails the step, like the harness' kernel builds.
             for o in objs:

@@ -1,0 +1,365 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Host-side checks of the kernel tree, run by harness/check.py.
+
+  sparse_w1      sparse (C=2) and W=1 on every object we touch, with the
+                 test kernel's configuration and arm-smmu-v3 as a module: a
+                 warning in our files or on a line we added fails; every
+                 symbol the module imports must be exported
+  build_x86      x86_64, native gcc, Intel and AMD IOMMU: mm/, drivers/iommu/
+                 and the other objects we touch build without warnings
+  htmldocs       make SPHINXDIRS=mm htmldocs: no warning about our files
+  series         harness/series --no-build: the mapping, the export, git am,
+                 the messages and checkpatch on every exported patch
+
+Each takes a check.Result-like object (ok, fail, notes) and records what it
+did and how long it took. Objects go to build/obj-sparse, obj-x86 and
+obj-docs, next to build/linux so that ccache hits across trees.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+
+import hqlib
+
+HARNESS = os.path.dirname(os.path.abspath(__file__))
+CONFIGS = os.path.join(HARNESS, 'configs')
+CROSS = 'aarch64-linux-gnu-'
+OUR_DIRS = ('mm/', 'include/', 'drivers/', 'lib/', 'kernel/', 'samples/')
+
+
+def git_src(*args):
+    return subprocess.run(['git', '-C', hqlib.SRC] + list(args), capture_output=True,
+                          text=True, check=True).stdout
+
+
+def our_files():
+    """Our new kernel files, as laid over build/linux (symlinks)."""
+    path = os.path.join(hqlib.SRC, '.git', 'hq-overlay')
+    with open(path) as f:
+        return [l.strip() for l in f if l.strip()]
+
+
+def touched_sources():
+    """The C files the series changes, and our new C files (not tools/)."""
+    # The work tree, edits not yet in patches/ included: that is what builds.
+    changed = git_src('diff', '--name-only', 'pristine').split()
+    files = [f for f in changed + our_files()
+             if f.endswith('.c') and f.startswith(OUR_DIRS + ('fs/',))]
+    return sorted(set(files))
+
+
+def added_lines():
+    """{path: set of line numbers} the series adds to upstream files."""
+    lines, path = {}, None
+    for l in git_src('diff', '-U0', '--no-color', 'pristine').splitlines():
+        if l.startswith('+++ '):
+            path = l[6:] if l.startswith('+++ b/') else None
+        m = re.match(r'@@ -\S+ \+(\d+)(?:,(\d+))? @@', l)
+        if m and path:
+            start, count = int(m.group(1)), int(m.group(2) or 1)
+            lines.setdefault(path, set()).update(range(start, start + count))
+    return lines
+
+
+DIAG_RE = re.compile(r'^(\S+?):(\d+):(?:\d+:)? (warning|error): (.*)$')
+
+
+def our_diagnostics(output, ours, added):
+    """The warnings and errors in OUTPUT that are ours: anywhere in our own
+    files, or on a line we added to an upstream file. Returns (ours,
+    number of others)."""
+    mine, others = [], 0
+    for line in output.splitlines():
+        m = DIAG_RE.match(line.strip())
+        if not m:
+            continue
+        path = os.path.normpath(m.group(1))
+        # Paths come relative to the object directory ("../linux/mm/x.c")
+        # or absolute; keep the part inside the kernel tree.
+        for root in (hqlib.SRC + '/', '../linux/', 'linux/'):
+            if path.startswith(root):
+                path = path[len(root):]
+        if path in ours or int(m.group(2)) in added.get(path, ()):
+            mine.append(line.strip())
+        else:
+            others += 1
+    return mine, others
+
+
+def make(obj, *args, arch='arm64', log=None, env=None):
+    """kbuild in build/linux; returns (ok, output)."""
+    cmd = ['make', '-C', hqlib.SRC, 'O=' + obj, 'ARCH=' + arch,
+           '-j%d' % (os.cpu_count() or 2), 'HOSTCC=ccache gcc']
+    if arch == 'arm64':
+        cmd += ['CROSS_COMPILE=' + CROSS, 'CC=ccache %sgcc' % CROSS]
+    else:
+        cmd += ['CC=ccache gcc']
+    proc = subprocess.run(cmd + list(args), capture_output=True, text=True,
+                          env=dict(os.environ, **(env or {})))
+    out = proc.stdout + proc.stderr
+    if log:
+        with open(log, 'w') as f:
+            f.write(out)
+    return proc.returncode == 0, out
+
+
+def tail(text, n=20):
+    return '\n'.join(text.strip().splitlines()[-n:])
+
+
+# Diagnostics on lines we added that are upstream's, moved: (file, text)
+# and why they are accepted.
+KNOWN_DIAGNOSTICS = {
+    ('mm/page_alloc.c', "context imbalance in '__free_unref_page'"):
+        "upstream's free_unref_page() has it (pcp_spin_trylock); 0002 only renamed it",
+}
+
+
+def known(line):
+    return any(f in line and text in line for f, text in KNOWN_DIAGNOSTICS)
+
+
+def configure_arm64(obj, extra):
+    """obj/.config: the test kernel's fragments (as harness/kernel merges
+    them) plus EXTRA, checked; returns an error or None."""
+    import series
+    frags = [os.path.join(CONFIGS, f) for f in ('base.config', 'test.config')]
+    frags += sorted(os.path.join(CONFIGS, f) for f in os.listdir(CONFIGS)
+                    if f.startswith(('feature-', 'test-')) and f.endswith('.config'))
+    frags.append(extra)
+    os.makedirs(obj, exist_ok=True)
+    merged = os.path.join(obj, '.hq-fragment')
+    with open(merged, 'w') as f:
+        f.write(series.config_fragments(hqlib.SRC, frags))
+    # allnoconfig into a scratch copy: an unchanged config keeps its mtime.
+    scratch = os.path.join(obj, '.hq-config')
+    ok, out = make(scratch, 'KCONFIG_ALLCONFIG=' + merged, 'allnoconfig')
+    if not ok:
+        return 'make allnoconfig failed:\n' + tail(out)
+    with open(os.path.join(scratch, '.config')) as f:
+        config = f.read()
+    missing = [l for l in read_fragment(extra) if not re.search(
+        '^%s$' % re.escape(l), config, re.M)]
+    if missing:
+        return 'not set: ' + ', '.join(missing)
+    path = os.path.join(obj, '.config')
+    if not os.path.exists(path) or open(path).read() != config:
+        with open(path, 'w') as f:
+            f.write(config)
+    return None
+
+
+def exported_symbols():
+    """The symbols vmlinux exports, from the test kernel's Module.symvers
+    (the same sources; exports do not depend on ARM_SMMU_V3)."""
+    path = os.path.join(hqlib.obj_dir('test'), 'Module.symvers')
+    with open(path) as f:
+        return {l.split('\t')[1] for l in f if l.count('\t') >= 2}
+
+
+def module_imports(obj, module_objs):
+    """Undefined symbols of a module's objects that none of them defines."""
+    undefined, defined = set(), set()
+    for o in module_objs:
+        out = subprocess.run([CROSS + 'nm', os.path.join(obj, o)], capture_output=True,
+                             text=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == 'U':
+                undefined.add(parts[1])
+            elif len(parts) == 3:
+                defined.add(parts[2])
+    return undefined - defined
+
+
+def sparse_w1(res):
+    """sparse (C=2) and W=1 on the objects we touch, with the test kernel's
+    configuration and arm-smmu-v3 as a module, whose imports must all be
+    exported."""
+    start = time.time()
+    obj = hqlib.obj_dir('sparse')
+    err = configure_arm64(obj, os.path.join(CONFIGS, 'static.config'))
+    if err:
+        res.fail('configuration: the test kernel with static.config', err)
+        return
+    # Only what the configuration builds: a file it leaves out does not
+    # compile alone; build-x86 covers what is not for arm64.
+    import series
+    config = series.read_config(obj)
+    sources, absent = [], []
+    for s in touched_sources():
+        (sources if series.object_enabled(hqlib.SRC, config, s[:-2] + '.o')
+         else absent).append(s)
+    objs = [s[:-2] + '.o' for s in sources]
+    # Compile them again every time, so that their warnings (replayed by
+    # ccache) are seen on every run.
+    for o in objs:
+        if os.path.exists(os.path.join(obj, o)):
+            os.remove(os.path.join(obj, o))
+    log = os.path.join(hqlib.LOGS, 'static-sparse.log')
+    ok, out = make(obj, 'C=2', 'W=1', *objs, log=log)
+    if not ok:
+        res.fail('sparse and W=1 build of the objects we touch', tail(out))
+        return
+    mine, others = our_diagnostics(out, set(our_files()), added_lines())
+    accepted = [l for l in mine if known(l)]
+    mine = [l for l in mine if not known(l)]
+    for s in sources:
+        bad = [l for l in mine if s in l]
+        what = 'sparse and W=1 clean: %s' % s
+        if not os.path.exists(os.path.join(obj, s[:-2] + '.o')):
+            res.fail(what, 'not compiled')
+        elif bad:
+            res.fail(what, '\n'.join(bad[:10]))
+        else:
+            res.ok(what)
+    stray = [l for l in mine if not any(s in l for s in sources)]
+    if stray:
+        res.fail('sparse and W=1: warnings on lines we added to headers', '\n'.join(stray[:10]))
+    if absent:
+        res.notes.append('not in the arm64 configuration, compiled by build-x86: ' +
+                         ', '.join(absent))
+    for l in accepted:
+        res.notes.append('accepted: %s' % l.split(': ', 1)[-1])
+
+    # arm-smmu-v3 as a module: compiled with -DMODULE above; everything it
+    # imports must be exported (what modpost would check against vmlinux).
+    mod_dir = 'drivers/iommu/arm/arm-smmu-v3'
+    mod_objs = [o for o in objs if o.startswith(mod_dir + '/')]
+    cmd = os.path.join(obj, mod_dir, '.arm-smmu-v3.o.cmd')
+    if not mod_objs or not os.path.exists(cmd) or '-DMODULE' not in open(cmd).read():
+        res.fail('arm-smmu-v3 compiled as a module (-DMODULE)')
+    else:
+        try:
+            missing = sorted(module_imports(obj, mod_objs) - exported_symbols() -
+                             {'__this_module'})
+        except FileNotFoundError as e:
+            res.fail('arm-smmu-v3 as a module: no exports to check against (is the test '
+                     'kernel built?)', str(e))
+            missing = None
+        if missing is None:
+            pass
+        elif missing:
+            res.fail('arm-smmu-v3 as a module: it uses symbols nobody exports',
+                     ', '.join(missing[:20]))
+        else:
+            res.ok('ARM_SMMU_V3=m: the driver compiles as a module and every symbol it '
+                   'imports is exported')
+    res.notes.append('sparse + W=1 on %d objects, ARM_SMMU_V3=m: %.0fs; %d diagnostics on '
+                     'upstream lines we did not touch ignored (log: %s)' % (
+                         len(objs), time.time() - start, others,
+                         os.path.relpath(log, hqlib.ROOT)))
+
+
+def read_fragment(path):
+    with open(path) as f:
+        return [l.strip() for l in f if re.match(r'CONFIG_\w+=', l)]
+
+
+def build_x86(res):
+    """x86_64 with the Intel and AMD IOMMU drivers: what we touch builds."""
+    start = time.time()
+    obj = hqlib.obj_dir('x86')
+    os.makedirs(obj, exist_ok=True)
+    frag = os.path.join(CONFIGS, 'x86_64.config')
+    ok, out = make(obj, 'KCONFIG_ALLCONFIG=' + frag, 'allnoconfig', arch='x86_64')
+    if not ok:
+        res.fail('x86_64: make allnoconfig', tail(out))
+        return
+    with open(os.path.join(obj, '.config')) as f:
+        config = f.read()
+    missing = [l for l in read_fragment(frag) if not re.search(
+        '^%s$' % re.escape(l), config, re.M)]
+    if missing:
+        res.fail('x86_64: the configuration has what %s asks for' % os.path.basename(frag),
+                 'not set: ' + ', '.join(missing))
+        return
+    # mm/ and drivers/iommu/ whole, and our other objects.
+    targets = ['mm/', 'drivers/iommu/'] + [s[:-2] + '.o' for s in touched_sources()
+                                           if not s.startswith(('mm/', 'drivers/iommu/'))]
+    for s in touched_sources():
+        o = os.path.join(obj, s[:-2] + '.o')
+        if os.path.exists(o):
+            os.remove(o)      # compile again so that its warnings are seen
+    log = os.path.join(hqlib.LOGS, 'static-x86.log')
+    ok, out = make(obj, *targets, arch='x86_64', log=log)
+    warnings = [l for l in out.splitlines() if ': warning: ' in l or ': error: ' in l]
+    if not ok or warnings:
+        res.fail('x86_64: %s build without warnings' % ' '.join(targets),
+                 '\n'.join(warnings[:15]) or tail(out))
+    else:
+        res.ok('x86_64 (Intel and AMD IOMMU, quarantine on): %s build without warnings' %
+               ' '.join(targets))
+    for s in touched_sources():
+        if s.startswith('drivers/iommu/arm/'):
+            continue        # arm64 only
+        (res.ok if os.path.exists(os.path.join(obj, s[:-2] + '.o')) else res.fail)(
+            'x86_64: %s compiled' % s)
+    res.notes.append('x86_64 build: %.0fs (log: %s)' % (time.time() - start,
+                                                        os.path.relpath(log, hqlib.ROOT)))
+
+
+def htmldocs(res):
+    """make SPHINXDIRS=mm htmldocs: no warning that names our files."""
+    start = time.time()
+    obj = hqlib.obj_dir('docs')
+    os.makedirs(obj, exist_ok=True)
+    log = os.path.join(hqlib.LOGS, 'static-htmldocs.log')
+    # From scratch (5 s): Sphinx reports a page's warnings only when it
+    # reads the page again.
+    shutil.rmtree(os.path.join(obj, 'Documentation', 'output'), ignore_errors=True)
+    ok, out = make(obj, 'SPHINXDIRS=mm', 'htmldocs', log=log,
+                   env={'SPHINXOPTS': '-j1'})
+    if not ok:
+        res.fail('make SPHINXDIRS=mm htmldocs', tail(out))
+        return
+    ours = [l for l in out.splitlines() if re.search(r'(WARNING|ERROR|warning|error)', l) and
+            'iommu_quarantine' in l]
+    page = os.path.join(obj, 'Documentation/output/mm/iommu_quarantine.html')
+    if ours:
+        res.fail('htmldocs: warnings about our files', '\n'.join(ours[:15]))
+    elif not os.path.exists(page):
+        res.fail('htmldocs: no mm/iommu_quarantine.html')
+    else:
+        with open(page, errors='replace') as f:
+            html = f.read()
+        # The kernel-doc directives must have produced the API.
+        missing = [fn for fn in ('iommu_quarantine_free', 'iommu_quarantine_domain_init',
+                                 'iommu_quarantine_tag_pages') if fn not in html]
+        if missing:
+            res.fail('htmldocs: the interface section lacks %s' % ', '.join(missing))
+        else:
+            res.ok('make SPHINXDIRS=mm htmldocs: our page builds with its kernel-doc, '
+                   'no warning about our files')
+    others = len([l for l in out.splitlines() if 'WARNING' in l]) - len(ours)
+    res.notes.append('htmldocs: %.0fs, %d warnings elsewhere in Documentation/mm ignored '
+                     '(log: %s)' % (time.time() - start, others,
+                                    os.path.relpath(log, hqlib.ROOT)))
+
+
+def series(res):
+    """The exported series: mapping, git am, messages, checkpatch."""
+    start = time.time()
+    log = os.path.join(hqlib.LOGS, 'series.log')
+    proc = subprocess.run([os.path.join(HARNESS, 'series'), '--no-build', '-o',
+                           os.path.join(hqlib.BUILD, 'series')],
+                          capture_output=True, text=True)
+    with open(log, 'w') as f:
+        f.write(proc.stdout + proc.stderr)
+    for line in proc.stdout.splitlines():
+        m = re.match(r'  (ok|FAIL|warn)  (.*)', line)
+        if not m:
+            continue
+        if m.group(1) == 'ok':
+            res.ok('series: ' + m.group(2))
+        elif m.group(1) == 'FAIL':
+            res.fail('series: ' + m.group(2))
+        else:
+            res.notes.append('series: ' + m.group(2))
+    if proc.returncode == 2 or (proc.returncode and not res.failed):
+        res.fail('harness/series failed', tail(proc.stdout + proc.stderr))
+    res.notes.append('series export and checks: %.0fs (log: %s)' % (
+        time.time() - start, os.path.relpath(log, hqlib.ROOT)))
