@@ -263,31 +263,63 @@ static u64 iommu_quarantine_merge(u64 a, u64 b)
 	return iommu_quarantine_shared_tag();
 }
 
-static void iommu_quarantine_tag_one(struct page *page, u64 tag)
+static void iommu_quarantine_tag_ext(struct page_ext *ext, u64 tag)
 {
-	struct page_ext *page_ext;
-	atomic64_t *tagp;
-	s64 old;
+	atomic64_t *tagp = iommu_quarantine_tag_of(ext);
+	s64 old = 0;
 	u64 new;
 
-	page_ext = page_ext_get(page);
-	if (!page_ext)
+	/* Most pages are untagged when they are unmapped. */
+	if (atomic64_try_cmpxchg(tagp, &old, tag))
 		return;
-	tagp = iommu_quarantine_tag_of(page_ext);
-	old = atomic64_read(tagp);
 	do {
 		/* Unmapping a page that was already freed: a driver bug. */
 		if (WARN_ON_ONCE(iommu_quarantine_tag_slot(old) ==
 				 IOMMU_QUARANTINE_SLOT_HELD))
-			goto out;
+			return;
 		new = iommu_quarantine_merge(old, tag);
 	} while (!atomic64_try_cmpxchg(tagp, &old, new));
 
 	if (iommu_quarantine_tag_slot(new) == IOMMU_QUARANTINE_SLOT_SHARED &&
 	    iommu_quarantine_tag_slot(old) != IOMMU_QUARANTINE_SLOT_SHARED)
 		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_SHARED, 1);
-out:
-	page_ext_put(page_ext);
+}
+
+/*
+ * Within a run of this many pages, aligned, the page_ext entries are
+ * contiguous and the pages share their memory section, its online state
+ * and, ZONE_DEVICE being mapped by subsections, their zone.
+ */
+#ifdef CONFIG_SPARSEMEM
+#define IOMMU_QUARANTINE_RUN_PAGES	min_t(unsigned long, MAX_ORDER_NR_PAGES, \
+					      PAGES_PER_SUBSECTION)
+#else
+#define IOMMU_QUARANTINE_RUN_PAGES	MAX_ORDER_NR_PAGES
+#endif
+
+/* Tag the pages from @pfn to @end_pfn - 1; returns how many it tagged. */
+static unsigned long iommu_quarantine_tag_pfns(u64 tag, unsigned long pfn,
+					       unsigned long end_pfn)
+{
+	unsigned long i, next, nr = 0;
+	struct page_ext *page_ext, *ext;
+	struct page *page;
+
+	for (; pfn < end_pfn; pfn = next) {
+		next = min(end_pfn, ALIGN(pfn + 1, IOMMU_QUARANTINE_RUN_PAGES));
+		/* No struct page (MMIO), or never back in the allocator. */
+		page = pfn_to_online_page(pfn);
+		if (!page || is_zone_device_page(page))
+			continue;
+		page_ext = page_ext_get(page);
+		if (!page_ext)
+			continue;
+		for (i = pfn, ext = page_ext; i < next; i++, ext = page_ext_next(ext))
+			iommu_quarantine_tag_ext(ext, tag);
+		page_ext_put(page_ext);
+		nr += next - pfn;
+	}
+	return nr;
 }
 
 static struct iommu_quarantine_slot *
@@ -316,20 +348,13 @@ void iommu_quarantine_tag_pages(struct iommu_quarantine_domain *qd,
 				struct page *page, unsigned long nr_pages,
 				u64 gen)
 {
-	u64 tag;
-	unsigned long i;
+	unsigned long pfn = page_to_pfn(page), nr;
 
 	if (!iommu_quarantine_slot_of(qd))
 		return;
-	tag = iommu_quarantine_make_tag(qd->slot, gen);
-	for (i = 0; i < nr_pages; i++) {
-		struct page *p = nth_page(page, i);
-
-		if (is_zone_device_page(p))
-			continue;
-		iommu_quarantine_tag_one(p, tag);
-	}
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr_pages);
+	nr = iommu_quarantine_tag_pfns(iommu_quarantine_make_tag(qd->slot, gen),
+				       pfn, pfn + nr_pages);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr);
 }
 EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_tag_pages);
 
@@ -350,21 +375,12 @@ EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_tag_pages);
 void iommu_quarantine_tag_phys_range(struct iommu_quarantine_domain *qd,
 				     phys_addr_t phys, size_t size, u64 gen)
 {
-	unsigned long pfn, end_pfn, nr = 0;
-	u64 tag;
+	unsigned long nr;
 
 	if (!iommu_quarantine_slot_of(qd) || !size)
 		return;
-	tag = iommu_quarantine_make_tag(qd->slot, gen);
-	end_pfn = PHYS_PFN(phys + size - 1) + 1;
-	for (pfn = PHYS_PFN(phys); pfn < end_pfn; pfn++) {
-		struct page *page = pfn_to_online_page(pfn);
-
-		if (!page || is_zone_device_page(page))
-			continue;
-		iommu_quarantine_tag_one(page, tag);
-		nr++;
-	}
+	nr = iommu_quarantine_tag_pfns(iommu_quarantine_make_tag(qd->slot, gen),
+				       PHYS_PFN(phys), PHYS_PFN(phys + size - 1) + 1);
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr);
 }
 EXPORT_SYMBOL_GPL(iommu_quarantine_tag_phys_range);
@@ -456,8 +472,7 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 	struct page_ext *page_ext, *ext;
 	u64 block_tag = 0, held_since;
 
-	if (!READ_ONCE(iommu_quarantine_ready))
-		return false;
+	/* The key is on only once the quarantine is ready. */
 	page_ext = page_ext_get(page);
 	if (!page_ext)
 		return false;
@@ -475,7 +490,10 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 			page_ext_put(page_ext);
 			return true;
 		}
-		if (iommu_quarantine_tag_safe(tag))
+		/* The pages of one unmap share a tag: judge it once. */
+		if (tag == block_tag)
+			;
+		else if (iommu_quarantine_tag_safe(tag))
 			passed++;
 		else
 			block_tag = iommu_quarantine_merge(block_tag, tag);
