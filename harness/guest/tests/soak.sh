@@ -284,7 +284,10 @@ run_load() {
 	if [ "$(vmstat oom_kill)" = "$oom_before" ]; then
 		tap_ok "$name: no OOM kill"
 	else
-		dmesg | grep -iE 'oom|out of memory|quarantin' | tail -20 | sed 's/^/# /'
+		# What the quarantine held, and forced, around the kill.
+		dmesg | grep -E 'invoked oom-killer|free:.*boost:|Killed process' | sed 's/^/# /'
+		[ -d $force_event ] && grep 'iommu_quarantine_force_flush:' $tracing/trace |
+			tail -8 | sed 's/^ */# /'
 		tap_fail "$name: OOM kills: $(($(vmstat oom_kill) - oom_before))"
 	fi
 }
@@ -417,6 +420,17 @@ p2=$((seconds * 15 / 100))
 p3=$((seconds - p1 - p2))
 tap_diag "soak: $seconds s of load ($p1 s lazy with a 1 s flush window, $p2 s strict, $p3 s lazy), cap $default_cap"
 
+# No watermark boost: it is raised when an allocation has to steal from
+# another migratetype, and with no swap and no compaction nothing pays it
+# back; allocations then fail, and the OOM killer runs, with free memory
+# well above the real minimum (seen: free 11896 kB, min 12020 kB of which
+# 8320 kB boost). That would be the test's doing, not the quarantine's.
+boost=$(cat /proc/sys/vm/watermark_boost_factor)
+echo 0 >/proc/sys/vm/watermark_boost_factor
+# The trace ring buffer grows to its full size (MiBs) the first time an
+# event is enabled: before the start figures are taken.
+trace_start
+trace_reasons >/dev/null
 flush_now
 refresh_vmstat
 mem_start=$(mem_free_held)
@@ -488,6 +502,7 @@ if dmesg | grep -q 'vmstat_refresh: .*iommu'; then
 	dmesg | grep 'vmstat_refresh' | sed 's/^/# /'
 	tap_fail "nr_iommu_quarantined never went negative"
 fi
+echo "$boost" >/proc/sys/vm/watermark_boost_factor
 at "done"
 print_counters "at the end"
 tap_done
