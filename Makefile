@@ -5,6 +5,7 @@
 #   make demo            build, boot, show the IOMMU and the quarantine at work
 #   make check           build and run every test suite; ends "N passed, N failed"
 #   make bench           benchmarks: strict, lazy, lazy+quarantine side by side
+#   make soak            the soak test for SOAK_SECONDS (default 600) of load
 #   make tree            prepare build/linux (Linux 6.1 + patches/ + our files)
 #   make kernel          build the test kernel (FLAVOUR=bench for the other)
 #   make qemu-shell      boot the test kernel to a shell on the serial console
@@ -13,7 +14,7 @@
 
 FLAVOUR ?= test
 
-.PHONY: demo check bench tree kernel initramfs qemu-shell refresh-patches clean
+.PHONY: demo check bench soak tree kernel initramfs qemu-shell refresh-patches clean
 
 demo:
 	harness/demo
@@ -23,6 +24,9 @@ check:
 
 bench:
 	harness/bench
+
+soak:
+	SOAK_SECONDS=$(SOAK_SECONDS) harness/check --only soak-long
 
 tree:
 	harness/tree
