@@ -514,7 +514,7 @@ SUITES = [
     HostSuite('static-checks', static_checks),
     # sparse and W=1 on what we touch (arm-smmu-v3 as a module, its imports
     # exported); the same objects for x86_64; our documentation page; the
-    # exported series (every step's build is left to harness/series).
+    # exported series, each step building what it touches.
     HostSuite('sparse-w1', static.sparse_w1),
     HostSuite('build-x86', static.build_x86),
     HostSuite('htmldocs', static.htmldocs),

@@ -334,7 +334,7 @@ def check_am(src, files, checks):
                           capture_output=True, text=True)
     if proc.returncode:
         git('am', '--abort', cwd=src, check=False)
-        checks.fail('git am: the series does not apply to Linux %s' % 'pristine',
+        checks.fail('git am: the series does not apply to the pristine base',
                     proc.stdout + proc.stderr)
         return False
     got, want = (git('rev-parse', b + '^{tree}', cwd=src).strip() for b in ('am-check', 'series'))
@@ -516,15 +516,25 @@ def build_steps(src, work, commits, checks, full=False):
         objs, progs, _ = step_targets(src, c)
         log_path = os.path.join(logs, 'step-%02d.log' % i)
         what = 'the kernel' if full else ' '.join(objs) or 'nothing to compile'
-        ok = configure(src, obj, fragments, log_path)
-        skipped = []
-        if ok and not full:
+        warnings = []
+        # Nothing to build: no configuration needed either.
+        ok = (not full and not objs and not progs) or configure(src, obj, fragments, log_path)
+        if ok and (full or objs or progs):
+            # A new file must come with the rule that builds it.
             config = read_config(obj)
+            added = git('diff-tree', '--no-commit-id', '--name-only', '--diff-filter=A', '-r',
+                        c, cwd=src).split()
             skipped = [o for o in objs if not object_enabled(src, config, o)]
-            objs = [o for o in objs if o not in skipped]
-            what = ' '.join(objs) or 'nothing to compile'
-            if skipped:
-                what += '; not configured: ' + ' '.join(skipped)
+            unbuilt = [o for o in skipped if o[:-2] + '.c' in added]
+            if unbuilt:
+                ok = False
+                warnings = ['%s: added, but no Makefile rule builds it with the test '
+                            'configuration at this step' % (o[:-2] + '.c') for o in unbuilt]
+            if not full:
+                objs = [o for o in objs if o not in skipped]
+                what = ' '.join(objs) or 'nothing to compile'
+                if skipped:
+                    what += '; not configured: ' + ' '.join(skipped)
         if ok and (full or objs):
             # A warning fails the step, like the harness' kernel builds.
             for o in objs:
@@ -534,11 +544,10 @@ def build_steps(src, work, commits, checks, full=False):
             ok = hq_make(src, obj, *args, log_path=log_path + '.build')
             with open(log_path + '.build', errors='replace') as f:
                 out = f.read()
-            warnings = [l for l in out.splitlines() if ': warning: ' in l or ': error: ' in l]
+            warnings = [l for l in out.splitlines()
+                        if re.search(r': (warning|error|fatal error): ', l)]
             if warnings:
                 ok = False
-        else:
-            warnings = []
         if ok and progs:
             ok, warnings = build_selftests(src, obj, progs, log_path + '.progs')
         label = 'step %d/%d builds (%s): %s' % (i, len(commits), what, subject)

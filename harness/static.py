@@ -8,8 +8,9 @@
   build_x86      x86_64, native gcc, Intel and AMD IOMMU: mm/, drivers/iommu/
                  and the other objects we touch build without warnings
   htmldocs       make SPHINXDIRS=mm htmldocs: no warning about our files
-  series         harness/series --no-build: the mapping, the export, git am,
-                 the messages and checkpatch on every exported patch
+  series         harness/series: the mapping, the export, git am, the
+                 messages, checkpatch on every exported patch, and the objects
+                 each patch touches built at every step
 
 Each takes a check.Result-like object (ok, fail, notes) and records what it
 did and how long it took. Objects go to build/obj-sparse, obj-x86 and
@@ -64,10 +65,20 @@ def added_lines():
     return lines
 
 
-DIAG_RE = re.compile(r'^(\S+?):(\d+):(?:\d+:)? (warning|error): (.*)$')
+DIAG_RE = re.compile(r'^(\S+?):(\d+):(?:\d+:)? ((?:fatal )?error|warning): (.*)$')
 
 
-def our_diagnostics(output, ours, added):
+def tree_path(path, obj):
+    """PATH as the compiler printed it (relative to the object directory,
+    or absolute; through our symlinks or not) as a path in the kernel tree."""
+    full = os.path.normpath(os.path.join(obj, path))
+    for root in (hqlib.SRC, hqlib.ROOT):
+        if full.startswith(root + '/'):
+            return full[len(root) + 1:]
+    return full
+
+
+def our_diagnostics(output, ours, added, obj):
     """The warnings and errors in OUTPUT that are ours: anywhere in our own
     files, or on a line we added to an upstream file. Returns (ours,
     number of others)."""
@@ -76,14 +87,9 @@ def our_diagnostics(output, ours, added):
         m = DIAG_RE.match(line.strip())
         if not m:
             continue
-        path = os.path.normpath(m.group(1))
-        # Paths come relative to the object directory ("../linux/mm/x.c")
-        # or absolute; keep the part inside the kernel tree.
-        for root in (hqlib.SRC + '/', '../linux/', 'linux/'):
-            if path.startswith(root):
-                path = path[len(root):]
+        path = tree_path(m.group(1), obj)
         if path in ours or int(m.group(2)) in added.get(path, ()):
-            mine.append(line.strip())
+            mine.append('%s:%s: %s: %s' % (path, m.group(2), m.group(3), m.group(4)))
         else:
             others += 1
     return mine, others
@@ -200,11 +206,10 @@ def sparse_w1(res):
         if os.path.exists(os.path.join(obj, o)):
             os.remove(os.path.join(obj, o))
     log = os.path.join(hqlib.LOGS, 'static-sparse.log')
-    ok, out = make(obj, 'C=2', 'W=1', *objs, log=log)
-    if not ok:
+    ok, out = make(obj, '-k', 'C=2', 'W=1', *objs, log=log)
+    mine, others = our_diagnostics(out, set(our_files()), added_lines(), obj)
+    if not ok and not mine:
         res.fail('sparse and W=1 build of the objects we touch', tail(out))
-        return
-    mine, others = our_diagnostics(out, set(our_files()), added_lines())
     accepted = [l for l in mine if known(l)]
     mine = [l for l in mine if not known(l)]
     for s in sources:
@@ -285,8 +290,8 @@ def build_x86(res):
         if os.path.exists(o):
             os.remove(o)      # compile again so that its warnings are seen
     log = os.path.join(hqlib.LOGS, 'static-x86.log')
-    ok, out = make(obj, *targets, arch='x86_64', log=log)
-    warnings = [l for l in out.splitlines() if ': warning: ' in l or ': error: ' in l]
+    ok, out = make(obj, '-k', *targets, arch='x86_64', log=log)
+    warnings = [l for l in out.splitlines() if DIAG_RE.match(l)]
     if not ok or warnings:
         res.fail('x86_64: %s build without warnings' % ' '.join(targets),
                  '\n'.join(warnings[:15]) or tail(out))
@@ -341,22 +346,29 @@ def htmldocs(res):
 
 
 def series(res):
-    """The exported series: mapping, git am, messages, checkpatch."""
+    """The exported series: mapping, git am, messages, checkpatch, and
+    every step built (the objects it touches)."""
     start = time.time()
     log = os.path.join(hqlib.LOGS, 'series.log')
-    proc = subprocess.run([os.path.join(HARNESS, 'series'), '--no-build', '-o',
+    proc = subprocess.run([os.path.join(HARNESS, 'series'), '-o',
                            os.path.join(hqlib.BUILD, 'series')],
                           capture_output=True, text=True)
     with open(log, 'w') as f:
         f.write(proc.stdout + proc.stderr)
-    for line in proc.stdout.splitlines():
+    lines = proc.stdout.splitlines()
+    for i, line in enumerate(lines):
         m = re.match(r'  (ok|FAIL|warn)  (.*)', line)
         if not m:
             continue
         if m.group(1) == 'ok':
             res.ok('series: ' + m.group(2))
         elif m.group(1) == 'FAIL':
-            res.fail('series: ' + m.group(2))
+            detail = []
+            for more in lines[i + 1:]:
+                if not more.startswith('        '):
+                    break
+                detail.append(more.strip())
+            res.fail('series: ' + m.group(2), '\n'.join(detail[:15]))
         else:
             res.notes.append('series: ' + m.group(2))
     if proc.returncode == 2 or (proc.returncode and not res.failed):
