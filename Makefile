@@ -10,11 +10,12 @@
 #   make kernel          build the test kernel (FLAVOUR=bench for the other)
 #   make qemu-shell      boot the test kernel to a shell on the serial console
 #   make refresh-patches fold edits to upstream files in build/linux into patches/
+#   make series          the patch series for the mailing list in build/series/, checked
 #   make clean           remove build/ (the ccache stays)
 
 FLAVOUR ?= test
 
-.PHONY: demo check bench soak tree kernel initramfs qemu-shell refresh-patches clean
+.PHONY: demo check bench soak tree kernel initramfs qemu-shell refresh-patches clean series
 
 demo:
 	harness/demo
@@ -42,6 +43,9 @@ qemu-shell: initramfs
 
 refresh-patches:
 	harness/refresh-patches
+
+series:
+	harness/series
 
 clean:
 	rm -rf build
