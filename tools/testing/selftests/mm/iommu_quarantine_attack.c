@@ -13,7 +13,7 @@
  * flush of lazy mode, so the test widens the flush timeout to 1 s through
  * /sys/module/dma_iommu/parameters/fq_timeout_ms and restores it afterwards.
  *
- * Build it static, as the guest has no libc (harness/guest/programs/ does):
+ * Build it static for a guest without a C library, for example:
  *   aarch64-linux-gnu-gcc -static -Wall -Werror -I<make headers>/usr/include \
  *	-I<tree>/tools/testing/selftests -o iommu_quarantine_attack THIS_FILE
  *

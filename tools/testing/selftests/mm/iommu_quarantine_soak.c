@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Load and checks for the IOMMU page quarantine soak test
- * (harness/guest/tests/soak.sh), through lib/test_iommu_quarantine.c:
+ * Load and checks for a soak test of the IOMMU page quarantine, through
+ * lib/test_iommu_quarantine.c:
  *
  *   dma SECONDS       map, unmap and free on every CPU (BENCH ioctl), in turn
  *                     single pages, high-order blocks and scatterlists
