@@ -372,11 +372,11 @@ def check_messages(files, checks):
             checks.fail('message of %s: %s' % (name, '; '.join(problems)))
         else:
             checks.ok('message of %s' % name)
-        added = [l for l in diff.splitlines() if l.startswith('+') and not
-                 l.startswith('+++') and re.search(r'\bharness/', l)]
-        if added:
-            checks.warn('%s: added lines name this repository\'s harness: %s' % (
-                name, added[0][1:].strip()[:90]))
+        for line in diff.splitlines():
+            if line.startswith('+') and not line.startswith('+++') and \
+                    re.search(r'\bharness/', line):
+                checks.warn('%s: an added line names this repository\'s harness: %s' % (
+                    name, line[1:].strip()[:90]))
 
 
 def check_checkpatch(src, files, checks):
