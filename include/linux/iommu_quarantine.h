@@ -55,19 +55,22 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order);
  * iommu_quarantine_free() - divert a freed page that a device may still reach
  * @page: head page of the block being freed, reference count already zero
  * @order: order of the block
+ * @releasing: the quarantine itself is handing the block back
  *
  * Called early in free_pages_prepare(). If any page of the block carries a
  * tag that is not safe yet, the block is kept on a quarantine list and handed
  * back to the allocator once an invalidation covering it has completed.
+ * While no domain uses the quarantine this is one static branch: @releasing
+ * is only looked at behind it.
  *
  * Context: any context, including hard IRQ; allocates nothing.
  * Return: true if the quarantine took the block (the caller must stop
  * freeing it), false if the caller carries on as usual.
  */
 static __always_inline __must_check bool
-iommu_quarantine_free(struct page *page, unsigned int order)
+iommu_quarantine_free(struct page *page, unsigned int order, bool releasing)
 {
-	if (static_branch_unlikely(&iommu_quarantine_key))
+	if (static_branch_unlikely(&iommu_quarantine_key) && !releasing)
 		return __iommu_quarantine_free(page, order);
 	return false;
 }
@@ -90,7 +93,8 @@ void iommu_quarantine_drain_all(const char *reason);
 
 #else /* CONFIG_IOMMU_PAGE_QUARANTINE */
 
-static inline bool iommu_quarantine_free(struct page *page, unsigned int order) { return false; }
+static inline bool iommu_quarantine_free(struct page *page, unsigned int order,
+					 bool releasing) { return false; }
 static inline bool iommu_quarantine_enabled(void) { return false; }
 static inline int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
 					       void (*flush_now)(void *cookie), void *cookie,
