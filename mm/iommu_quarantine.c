@@ -822,7 +822,16 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
 	return released;
 }
 
-static bool iommu_quarantine_over_cap(void)
+/**
+ * iommu_quarantine_over_cap() - does the quarantine hold more than its cap
+ *
+ * A lazy IOMMU domain that sees it invalidate at once instead of queueing,
+ * since its queued unmaps are what the quarantine is holding back.
+ *
+ * Context: any context.
+ * Return: true if the memory held is over the cap.
+ */
+bool iommu_quarantine_over_cap(void)
 {
 	return atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]) >
 	       READ_ONCE(iommu_quarantine_cap_bytes);

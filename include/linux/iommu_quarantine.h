@@ -90,6 +90,7 @@ void iommu_quarantine_tag_pages(struct iommu_quarantine_domain *qd,
 void iommu_quarantine_tag_phys_range(struct iommu_quarantine_domain *qd,
 				     phys_addr_t phys, size_t size, u64 gen);
 void iommu_quarantine_drain_all(const char *reason);
+bool iommu_quarantine_over_cap(void);
 
 #else /* CONFIG_IOMMU_PAGE_QUARANTINE */
 
@@ -110,6 +111,7 @@ static inline void iommu_quarantine_tag_pages(struct iommu_quarantine_domain *qd
 static inline void iommu_quarantine_tag_phys_range(struct iommu_quarantine_domain *qd,
 						   phys_addr_t phys, size_t size, u64 gen) { }
 static inline void iommu_quarantine_drain_all(const char *reason) { }
+static inline bool iommu_quarantine_over_cap(void) { return false; }
 
 #endif /* CONFIG_IOMMU_PAGE_QUARANTINE */
 
