@@ -120,16 +120,19 @@ def configs(data, kinds):
     return sorted(seen, key=lambda k: (kinds.index(k[0]), k[2], k[1]))
 
 
+def header(first, first_width, columns, width, ratios, ratio_width):
+    """A table's heading line: a first column, one per mode, the ratios."""
+    line = '   %-*s' % (first_width, first)
+    line += ''.join(' %*s' % (width, c) for c in columns)
+    return line + ''.join(' %*s' % (ratio_width, r) for r in ratios)
+
+
 def table_cycle(data, out):
     """Benchmark 1: the map/unmap/free cycle by mode, throughput ratios."""
     modes = [m for m in ('strict', 'lazy', 'lazy+quarantine') if m in data]
     out.append('1. Map, unmap, free cycle: throughput (cycles/s, all threads; +-: half the')
     out.append('   spread over runs) and mean cycle time; ratios against lazy')
-    head = '   %-14s' % 'cycle'
-    for m in modes:
-        head += ' %21s' % m
-    head += ' %9s %9s' % ('q/lazy', 'strict/lazy')
-    out.append(head)
+    out.append(header('cycle', 14, modes, 21, ('q/lazy', 'strict/lazy'), 9))
     rows = []
     for kind, pages, threads in configs(data, ['page', 'sg']):
         label = '%s x%d, %dT' % (kind, pages, threads)
@@ -183,11 +186,7 @@ def table_upstream(data, out):
     out.append('')
     out.append('2. Upstream dma_map_benchmark (map/unmap of one page, microseconds,')
     out.append('   0.1 us resolution); ratios against lazy')
-    head = '   %-10s' % 'threads'
-    for m in modes:
-        head += ' %22s' % m
-    head += ' %13s %13s' % ('unmap q/lazy', 'strict/lazy')
-    out.append(head)
+    out.append(header('threads', 10, modes, 22, ('unmap q/lazy', 'strict/lazy'), 13))
     for threads in (1, 2):
         line = '   %-10s' % threads
         unmap = {}
@@ -212,12 +211,8 @@ def table_free_path(data, out):
     out.append('')
     out.append('3. Page allocator alloc+free (mean ns per cycle +- half the spread over')
     out.append('   runs); ratios against compiled out')
-    head = '   %-14s' % 'cycle'
-    for m in modes:
-        head += ' %16s' % labels[m]
-    for m in modes[1:]:
-        head += ' %13s' % labels[m].split(' ')[0]
-    out.append(head)
+    out.append(header('cycle', 14, [labels[m] for m in modes], 16,
+                      [labels[m].split(' ')[0] for m in modes[1:]], 13))
     for kind, pages, threads in configs(data, ['alloc']):
         label = 'order %d, %dT' % (pages.bit_length() - 1, threads)
         line = '   %-14s' % label
