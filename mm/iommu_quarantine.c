@@ -33,6 +33,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/swap.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <kunit/visibility.h>
@@ -899,6 +900,9 @@ static unsigned long iommu_quarantine_shrink_scan(struct shrinker *shrinker,
 		return SHRINK_STOP;
 	released = iommu_quarantine_process("shrinker", true);
 	mutex_unlock(&iommu_quarantine_mutex);
+	/* Pages, not objects of a cache: tell reclaim it made progress. */
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += released;
 	return released ?: SHRINK_STOP;
 }
 
