@@ -12,13 +12,18 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
+#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
+#include <linux/iommu.h>
 #include <linux/iommu_quarantine.h>
+#include <linux/jiffies.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/page-flags.h>
+#include <linux/pageblock-flags.h>
+#include <linux/pci.h>
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
@@ -46,6 +51,7 @@ struct test_ctx {
 	unsigned int nr_held;
 	unsigned long saved_cap;
 	int offline_cpu;
+	struct pci_dev *pdev;	/* the DMA suite's device */
 };
 
 static void test_flush_now(void *cookie)
@@ -55,6 +61,12 @@ static void test_flush_now(void *cookie)
 
 	WRITE_ONCE(td->flushes, READ_ONCE(td->flushes) + 1);
 	iommu_quarantine_flush_end(&td->qd, gen, !READ_ONCE(td->fail));
+}
+
+/* How often the quarantine asked this domain to flush. */
+static int nr_flushes(struct test_domain *td)
+{
+	return READ_ONCE(td->flushes);
 }
 
 static void flush_domain(struct test_domain *td, bool success)
@@ -350,7 +362,7 @@ static void test_cap(struct kunit *test)
 
 	/* Over the cap: the quarantine must ask the domain to flush. */
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
-	KUNIT_EXPECT_GT(test, READ_ONCE(td->flushes), 0);
+	KUNIT_EXPECT_GT(test, nr_flushes(td), 0);
 }
 
 static void test_shrinker(struct kunit *test)
@@ -377,7 +389,7 @@ static void test_shrinker(struct kunit *test)
 	}
 	KUNIT_EXPECT_TRUE(test, released(page));
 	forget(test, page);
-	KUNIT_EXPECT_GT(test, READ_ONCE(td->flushes), 0);
+	KUNIT_EXPECT_GT(test, nr_flushes(td), 0);
 }
 
 static long free_on_cpu(void *arg)
@@ -414,6 +426,41 @@ static void test_cpu_offline(struct kunit *test)
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
+}
+
+/*
+ * alloc_contig_range() over a held block: the quarantine must flush its
+ * domain and give the block back, not leave the allocation failing with
+ * -EBUSY on a page that is neither free nor movable.
+ */
+static void test_contig_range(struct kunit *test)
+{
+#ifdef CONFIG_CONTIG_ALLOC
+	unsigned long nr = pageblock_nr_pages;
+	struct test_domain *td = get_domain(test, 0);
+	unsigned long pfn;
+	struct page *page;
+	int ret;
+
+	page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, pageblock_order);
+	if (!page)
+		kunit_skip(test, "no free order-%u block", pageblock_order);
+	pfn = page_to_pfn(page);
+	tag(td, page, nr);
+	free_tracked(test, page, pageblock_order);
+	settle();
+	KUNIT_EXPECT_FALSE(test, released(page));
+
+	ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, nr_flushes(td), 0);
+	if (!ret) {
+		forget(test, page);
+		free_contig_range(pfn, nr);
+	}
+#else
+	kunit_skip(test, "needs CONFIG_CONTIG_ALLOC");
+#endif
 }
 
 static void test_init_on_free(struct kunit *test)
@@ -545,6 +592,7 @@ static struct kunit_case iommu_quarantine_test_cases[] = {
 	KUNIT_CASE(test_cap),
 	KUNIT_CASE(test_shrinker),
 	KUNIT_CASE(test_cpu_offline),
+	KUNIT_CASE(test_contig_range),
 	KUNIT_CASE(test_init_on_free),
 	KUNIT_CASE(test_boot_param),
 	KUNIT_CASE(test_cap_values),
@@ -558,7 +606,168 @@ static struct kunit_suite iommu_quarantine_test_suite = {
 	.test_cases = iommu_quarantine_test_cases,
 };
 
-kunit_test_suite(iommu_quarantine_test_suite);
+/*
+ * The same against the real IOMMU: a page that a device behind a DMA domain
+ * had mapped, unmapped through the DMA API and freed. In a lazy (DMA-FQ)
+ * domain the IOTLB may still translate to it until the flush queue's timer
+ * flushes; the allocator must not hand it out before then, and must after.
+ * Under QEMU the device is edu behind the emulated SMMUv3, whose driver does
+ * the invalidation. Failed invalidations need the driver's fault injection,
+ * which is driven from debugfs: the iommu_quarantine_attack selftest.
+ */
+
+/* dma-iommu's flush-queue timeout, ms: the tests below run with the default. */
+#define DMA_FQ_TIMEOUT_MS	10
+/* Unmap, free and probe again when a flush may have come in between. */
+#define DMA_PROBE_TRIES		8
+
+/*
+ * Map @page for the suite's device, unmap it, free it and allocate on this
+ * CPU. Return: 1 if the allocator handed @page out, 0 if it did not, or
+ * -EAGAIN if the flush queue's timer may have fired in between (the answer
+ * would then say nothing about an early release).
+ */
+static int dma_unmap_free_probe(struct kunit *test, struct page *page)
+{
+	struct test_ctx *ctx = test->priv;
+	struct device *dev = &ctx->pdev->dev;
+	unsigned long start;
+	dma_addr_t iova;
+	bool reused;
+
+	iova = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, iova));
+	/* The timer an earlier unmap armed has fired by now. */
+	msleep(5 * DMA_FQ_TIMEOUT_MS);
+
+	start = jiffies;
+	dma_unmap_page(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	reused = free_and_probe(test, page, 0);
+	/* The timer this unmap armed cannot fire before start + timeout. */
+	if (!time_before(jiffies, start + msecs_to_jiffies(DMA_FQ_TIMEOUT_MS)))
+		return -EAGAIN;
+	return reused;
+}
+
+/* Retry dma_unmap_free_probe() on fresh pages until it gives an answer. */
+static int dma_probe(struct kunit *test, struct page **pagep)
+{
+	int i, ret = -EAGAIN;
+
+	for (i = 0; i < DMA_PROBE_TRIES && ret == -EAGAIN; i++) {
+		*pagep = get_recyclable(test, 0);
+		ret = dma_unmap_free_probe(test, *pagep);
+		if (ret == -EAGAIN && !wait_released(test, *pagep))
+			KUNIT_FAIL(test, "a page freed after its flush never came back");
+	}
+	if (ret == -EAGAIN)
+		kunit_skip(test, "every try took longer than the %d ms flush timeout",
+			   DMA_FQ_TIMEOUT_MS);
+	return ret;
+}
+
+static void require_domain(struct kunit *test, unsigned int type, const char *mode)
+{
+	struct test_ctx *ctx = test->priv;
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&ctx->pdev->dev);
+
+	if (!domain || domain->type != type)
+		kunit_skip(test, "%s's domain is not %s: boot with iommu.strict=%d",
+			   pci_name(ctx->pdev), mode, type == IOMMU_DOMAIN_DMA);
+}
+
+static void test_dma_lazy(struct kunit *test)
+{
+	long released_before = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
+	struct page *page;
+
+	require_domain(test, IOMMU_DOMAIN_DMA_FQ, "lazy");
+	if (!iommu_quarantine_enabled())
+		kunit_skip(test, "boot with iommu_quarantine=on");
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 0,
+			    "handed out before the invalidation covering it");
+	/* The flush queue's timer flushes the IOTLB through the driver. */
+	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
+	KUNIT_EXPECT_GE(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED),
+			released_before + 1);
+}
+
+/* What the quarantine is for: without it, the page comes straight back. */
+static void test_dma_lazy_unprotected(struct kunit *test)
+{
+	struct page *page;
+
+	require_domain(test, IOMMU_DOMAIN_DMA_FQ, "lazy");
+	if (iommu_quarantine_enabled())
+		kunit_skip(test, "the control for iommu_quarantine=off");
+
+	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 1,
+			    "lazy mode without the quarantine did not reuse the page");
+}
+
+/* Strict unmaps invalidate before they return: nothing to hold. */
+static void test_dma_strict(struct kunit *test)
+{
+	long tagged = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_TAGGED);
+	struct page *page;
+
+	require_domain(test, IOMMU_DOMAIN_DMA, "strict");
+	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 1,
+			    "a page unmapped strictly was held back");
+	KUNIT_EXPECT_EQ(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_TAGGED),
+			tagged);
+}
+
+/* The first device with a driver whose DMA the IOMMU translates. */
+static int iommu_quarantine_dma_test_init(struct kunit *test)
+{
+	struct pci_dev *pdev = NULL;
+	struct test_ctx *ctx;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->offline_cpu = -1;
+	test->priv = ctx;
+
+	for_each_pci_dev(pdev) {
+		struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
+
+		if (pdev->dev.driver && domain && iommu_is_dma_domain(domain)) {
+			ctx->pdev = pdev;
+			break;
+		}
+	}
+	if (!ctx->pdev)
+		kunit_skip(test, "no PCI device behind an IOMMU DMA domain");
+	return 0;
+}
+
+static void iommu_quarantine_dma_test_exit(struct kunit *test)
+{
+	struct test_ctx *ctx = test->priv;
+
+	iommu_quarantine_test_exit(test);
+	if (ctx)
+		pci_dev_put(ctx->pdev);
+}
+
+static struct kunit_case iommu_quarantine_dma_test_cases[] = {
+	KUNIT_CASE(test_dma_lazy),
+	KUNIT_CASE(test_dma_lazy_unprotected),
+	KUNIT_CASE(test_dma_strict),
+	{}
+};
+
+static struct kunit_suite iommu_quarantine_dma_test_suite = {
+	.name = "iommu_quarantine_dma",
+	.init = iommu_quarantine_dma_test_init,
+	.exit = iommu_quarantine_dma_test_exit,
+	.test_cases = iommu_quarantine_dma_test_cases,
+};
+
+kunit_test_suites(&iommu_quarantine_test_suite, &iommu_quarantine_dma_test_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
