@@ -550,6 +550,9 @@ def build_steps(src, work, commits, checks, full=False):
                 ok = False
         if ok and progs:
             ok, warnings = build_selftests(src, obj, progs, log_path + '.progs')
+        if progs:
+            names = ' '.join(os.path.basename(p)[:-2] for p in progs)
+            what = names if what == 'nothing to compile' else what + '; ' + names
         label = 'step %d/%d builds (%s): %s' % (i, len(commits), what, subject)
         if ok:
             checks.ok('%s [%.0fs]' % (label, time.time() - start))
@@ -558,19 +561,39 @@ def build_steps(src, work, commits, checks, full=False):
     log('every step built in %.0fs' % (time.time() - total))
 
 
+# Appended to a selftest directory's Makefile: what it builds.
+LIST_TARGETS = 'hq-list-targets:\n\t@echo $(TEST_GEN_PROGS) $(TEST_GEN_FILES) ' \
+               '$(TEST_GEN_PROGS_EXTENDED)\n'
+
+
 def build_selftests(src, obj, progs, log_path):
-    """Compile the kselftests a step adds, against its UAPI headers."""
+    """Build the kselftests a step adds through their directory's own
+    Makefile, against the step's UAPI headers: each must be one of the
+    Makefile's targets and compile without a warning."""
     if not hq_make(src, obj, 'headers', log_path=log_path):
         return False, ['make headers failed (%s)' % log_path]
-    cc = shutil.which('aarch64-linux-gnu-gcc')
+    out = os.path.join(obj, 'selftests')
+    base = ['make', '-s', '--no-print-directory', 'ARCH=arm64', 'MACHINE=arm64',
+            'CROSS_COMPILE=aarch64-linux-gnu-', 'CC=ccache aarch64-linux-gnu-gcc',
+            'KHDR_INCLUDES=-isystem ' + os.path.join(obj, 'usr/include'),
+            'EXTRA_CFLAGS=-Werror']
     problems = []
     for p in progs:
-        proc = subprocess.run(['ccache', cc, '-fsyntax-only', '-Wall', '-Werror',
-                               '-I', os.path.join(obj, 'usr/include'),
-                               '-I', os.path.join(src, 'tools/testing/selftests'),
-                               os.path.join(src, p)], capture_output=True, text=True)
-        if proc.returncode:
-            problems += ['%s: %s' % (p, l) for l in proc.stderr.splitlines()[:5]]
+        d, name = os.path.dirname(p), os.path.basename(p)[:-2]
+        outdir = os.path.join(out, d)
+        os.makedirs(outdir, exist_ok=True)
+        cmd = base + ['-C', os.path.join(src, d), 'OUTPUT=' + outdir]
+        listed = subprocess.run(cmd + ['-f', 'Makefile', '-f', '-', 'hq-list-targets'],
+                                input=LIST_TARGETS, capture_output=True, text=True)
+        targets = {os.path.basename(t) for t in listed.stdout.split()}
+        if name not in targets:
+            problems.append('%s: not a target of %s/Makefile' % (p, d))
+            continue
+        built = subprocess.run(cmd + [os.path.join(outdir, name)], capture_output=True,
+                               text=True)
+        if built.returncode or built.stderr.strip():
+            problems += ['%s: %s' % (p, l) for l in built.stderr.splitlines()[:5]]
+            problems += [] if built.stderr.strip() else ['%s: make failed' % p]
     return not problems, problems
 
 

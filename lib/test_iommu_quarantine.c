@@ -11,7 +11,7 @@
  * quarantine's API, so it observes the effect, not the bookkeeping.
  *
  * It also times the map, unmap and free cycle that the quarantine adds to
- * (TEST_IOMMU_QUARANTINE_BENCH), for tools/testing/selftests/mm/iommu_quarantine_bench.
+ * (TEST_IOMMU_QUARANTINE_BENCH), for tools/testing/selftests/vm/iommu_quarantine_bench.
  *
  * With the quarantine off this corrupts memory on purpose. Test machines only.
  */

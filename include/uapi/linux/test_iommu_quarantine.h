@@ -3,7 +3,7 @@
  * Interface of lib/test_iommu_quarantine.c, a test driver that makes QEMU's
  * "edu" PCI DMA device write into a page after its driver unmapped and freed
  * it: the DMA use-after-free that the IOMMU page quarantine prevents in lazy
- * IOMMU mode. Used by tools/testing/selftests/mm/iommu_quarantine_attack.c.
+ * IOMMU mode. Used by tools/testing/selftests/vm/iommu_quarantine_attack.c.
  */
 #ifndef _UAPI_LINUX_TEST_IOMMU_QUARANTINE_H
 #define _UAPI_LINUX_TEST_IOMMU_QUARANTINE_H

@@ -13,9 +13,10 @@
  * flush of lazy mode, so the test widens the flush timeout to 1 s through
  * /sys/module/dma_iommu/parameters/fq_timeout_ms and restores it afterwards.
  *
- * Build it static for a guest without a C library, for example:
+ * "make -C tools/testing/selftests TARGETS=vm" builds it and
+ * run_vmtests.sh runs it. For a guest without a C library, build it static:
  *   aarch64-linux-gnu-gcc -static -Wall -Werror -I<make headers>/usr/include \
- *	-I<tree>/tools/testing/selftests -o iommu_quarantine_attack THIS_FILE
+ *	-o iommu_quarantine_attack THIS_FILE
  *
  * Environment:
  *   IOMMU_QUARANTINE_ATTEMPTS  attack attempts (default 30)
@@ -40,7 +41,7 @@
 
 #include <linux/test_iommu_quarantine.h>
 
-#include "kselftest_harness.h"
+#include "../kselftest_harness.h"
 
 #define DEVICE_PATH		"/dev/test_iommu_quarantine"
 #define DOMAIN_TYPE_PATH	"/sys/class/misc/test_iommu_quarantine/device/iommu_group/type"
