@@ -12,31 +12,23 @@
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
-#include <linux/dma-mapping.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
-#include <linux/iommu.h>
 #include <linux/iommu_quarantine.h>
-#include <linux/jiffies.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/page-flags.h>
 #include <linux/pageblock-flags.h>
-#include <linux/pci.h>
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
 #include "iommu_quarantine_internal.h"
+#include "iommu_quarantine_test.h"
 
-/* Allocations tried when checking whether a freed page comes back. */
-#define NR_REUSE_TRIES		32
 /* Pages a test may hand to the quarantine. */
 #define MAX_TEST_PAGES		8
-/* Up to ~1 s for the release worker. */
-#define WAIT_TRIES		200
-#define WAIT_STEP_MS		5
 
 struct test_domain {
 	struct iommu_quarantine_domain qd;
@@ -51,7 +43,6 @@ struct test_ctx {
 	unsigned int nr_held;
 	unsigned long saved_cap;
 	int offline_cpu;
-	struct pci_dev *pdev;	/* the DMA suite's device */
 };
 
 static void test_flush_now(void *cookie)
@@ -92,18 +83,6 @@ static void tag(struct test_domain *td, struct page *page, unsigned long nr)
 	iommu_quarantine_tag_pages(&td->qd, page, nr, iommu_quarantine_generation(&td->qd));
 }
 
-/*
- * A held page has a zero refcount without being free in the buddy lists.
- * A released one may sit on a per-CPU list first: drain those to see it.
- */
-static bool released(struct page *page)
-{
-	if (is_free_buddy_page(page) || page_count(page))
-		return true;
-	drain_all_pages(page_zone(page));
-	return is_free_buddy_page(page) || page_count(page);
-}
-
 /* Stop tracking @page: it is back, or was never held. */
 static void forget(struct kunit *test, struct page *page)
 {
@@ -118,84 +97,33 @@ static void forget(struct kunit *test, struct page *page)
 
 static bool wait_released(struct kunit *test, struct page *page)
 {
-	int i;
-
-	for (i = 0; i < WAIT_TRIES; i++) {
-		iommu_quarantine_wait_worker();
-		if (released(page)) {
-			forget(test, page);
-			return true;
-		}
-		msleep(WAIT_STEP_MS);
-	}
-	return false;
+	if (!iqt_wait_released(page))
+		return false;
+	forget(test, page);
+	return true;
 }
 
 /* Give the worker a chance to (wrongly) release. */
 static void settle(void)
 {
 	iommu_quarantine_wait_worker();
-	msleep(3 * WAIT_STEP_MS);
+	msleep(3 * IQT_WAIT_STEP_MS);
 	iommu_quarantine_wait_worker();
 }
 
 /*
- * A block that, freed untagged on this CPU, the allocator hands straight
- * back: the pcp lists are LIFO. This proves that free_and_probe() can see
- * reuse, so a test fails if the free path stops diverting tagged pages.
- */
-static struct page *get_recyclable(struct kunit *test, unsigned int order)
-{
-	struct page *page, *again;
-	int try;
-
-	for (try = 0; try < 8; try++) {
-		page = alloc_pages(GFP_KERNEL, order);
-		KUNIT_ASSERT_NOT_NULL(test, page);
-		preempt_disable();
-		__free_pages(page, order);
-		again = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, order);
-		preempt_enable();
-		if (again == page)
-			return page;
-		if (again)
-			__free_pages(again, order);
-	}
-	kunit_skip(test, "freed order-%u pages are not reused on this CPU", order);
-	return NULL;
-}
-
-/*
  * Free @page and allocate on the same CPU. Return: true if @page was handed
- * out again. Everything allocated is freed.
+ * out again; if not, the test's exit checks that it comes back.
  */
 static bool free_and_probe(struct kunit *test, struct page *page, unsigned int order)
 {
 	struct test_ctx *ctx = test->priv;
-	struct page **got;
-	bool reused = false;
-	int i;
+	bool reused;
 
-	got = kunit_kcalloc(test, NR_REUSE_TRIES, sizeof(*got), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, got);
 	KUNIT_ASSERT_LT(test, ctx->nr_held, MAX_TEST_PAGES);
-	ctx->held[ctx->nr_held++] = page;
-
-	preempt_disable();
-	__free_pages(page, order);
-	for (i = 0; i < NR_REUSE_TRIES; i++) {
-		got[i] = alloc_pages(GFP_NOWAIT | __GFP_NOWARN, order);
-		if (got[i] == page)
-			reused = true;
-	}
-	preempt_enable();
-
-	for (i = 0; i < NR_REUSE_TRIES; i++) {
-		if (got[i])
-			__free_pages(got[i], order);
-	}
-	if (reused)
-		forget(test, page);
+	reused = iqt_free_and_probe(test, page, order);
+	if (!reused)
+		ctx->held[ctx->nr_held++] = page;
 	return reused;
 }
 
@@ -213,12 +141,12 @@ static void test_order0(struct kunit *test)
 {
 	struct test_domain *td = get_domain(test, 0);
 	long released_before = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
-	struct page *page = get_recyclable(test, 0);
+	struct page *page = iqt_get_recyclable(test, 0);
 
 	tag(td, page, 1);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 0));
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
@@ -229,14 +157,14 @@ static void test_order0(struct kunit *test)
 static void test_high_order(struct kunit *test)
 {
 	struct test_domain *td = get_domain(test, 0);
-	struct page *page = get_recyclable(test, 3);
+	struct page *page = iqt_get_recyclable(test, 3);
 
 	/* A partial mapping of one subpage is enough to hold the block. */
 	iommu_quarantine_tag_phys_range(&td->qd, page_to_phys(page + 5) + 100, 200,
 					iommu_quarantine_generation(&td->qd));
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 3));
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
@@ -251,7 +179,7 @@ static void test_compound(struct kunit *test)
 	tag(td, page, 4);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 2));
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
@@ -260,13 +188,13 @@ static void test_compound(struct kunit *test)
 static void test_generations(struct kunit *test)
 {
 	struct test_domain *td = get_domain(test, 0);
-	struct page *older = get_recyclable(test, 0);
+	struct page *older = iqt_get_recyclable(test, 0);
 	struct page *newer;
 	u64 gen;
 
 	tag(td, older, 1);
 	gen = iommu_quarantine_flush_begin(&td->qd);
-	newer = get_recyclable(test, 0);
+	newer = iqt_get_recyclable(test, 0);
 	/* Unmapped after that invalidation started: it does not cover it. */
 	tag(td, newer, 1);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, older, 0));
@@ -275,7 +203,7 @@ static void test_generations(struct kunit *test)
 	iommu_quarantine_flush_end(&td->qd, gen, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, older));
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(newer));
+	KUNIT_EXPECT_FALSE(test, iqt_released(newer));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, newer));
@@ -284,7 +212,7 @@ static void test_generations(struct kunit *test)
 static void test_failed_flush(struct kunit *test)
 {
 	struct test_domain *td = get_domain(test, 0);
-	struct page *page = get_recyclable(test, 0);
+	struct page *page = iqt_get_recyclable(test, 0);
 	u64 gen;
 
 	tag(td, page, 1);
@@ -292,13 +220,13 @@ static void test_failed_flush(struct kunit *test)
 	gen = iommu_quarantine_flush_begin(&td->qd);
 	iommu_quarantine_flush_end(&td->qd, gen, false);
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 	KUNIT_EXPECT_GE(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_STALE), 1);
 
 	/* A later failure changes nothing either. */
 	flush_domain(td, false);
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
@@ -308,7 +236,7 @@ static void test_two_domains(struct kunit *test)
 {
 	struct test_domain *a = get_domain(test, 0);
 	struct test_domain *b = get_domain(test, 1);
-	struct page *page = get_recyclable(test, 0);
+	struct page *page = iqt_get_recyclable(test, 0);
 
 	tag(a, page, 1);
 	tag(b, page, 1);
@@ -319,7 +247,7 @@ static void test_two_domains(struct kunit *test)
 	flush_domain(a, true);
 	settle();
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	WRITE_ONCE(b->fail, false);
 	flush_domain(b, true);
@@ -332,18 +260,18 @@ static void test_teardown(struct kunit *test)
 	struct page *held, *in_use;
 
 	get_domain(test, 1);	/* keeps the free path hook live */
-	held = get_recyclable(test, 0);
+	held = iqt_get_recyclable(test, 0);
 	tag(a, held, 1);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, held, 0));
-	in_use = get_recyclable(test, 0);
+	in_use = iqt_get_recyclable(test, 0);
 	tag(a, in_use, 1);
 
 	/* Everything @a tagged is safe once it is gone, nothing is lost. */
 	iommu_quarantine_domain_destroy(&a->qd);
 	a->registered = false;
-	KUNIT_EXPECT_TRUE(test, released(held));
+	KUNIT_EXPECT_TRUE(test, iqt_released(held));
 	KUNIT_EXPECT_TRUE(test, free_and_probe(test, in_use, 0));
-	if (released(held))
+	if (iqt_released(held))
 		forget(test, held);
 }
 
@@ -368,7 +296,7 @@ static void test_cap(struct kunit *test)
 static void test_shrinker(struct kunit *test)
 {
 	struct test_domain *td = get_domain(test, 0);
-	struct page *page = get_recyclable(test, 0);
+	struct page *page = iqt_get_recyclable(test, 0);
 	struct shrink_control sc = {
 		.gfp_mask = GFP_KERNEL,
 		.nr_to_scan = 128,
@@ -379,15 +307,15 @@ static void test_shrinker(struct kunit *test)
 	tag(td, page, 1);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 0));
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	KUNIT_EXPECT_GE(test, s->count_objects(s, &sc), 1UL);
 	/* The scan gives up, rather than wait, while the worker runs. */
-	for (i = 0; i < WAIT_TRIES && !released(page); i++) {
+	for (i = 0; i < IQT_WAIT_TRIES && !iqt_released(page); i++) {
 		if (s->scan_objects(s, &sc) == SHRINK_STOP)
-			msleep(WAIT_STEP_MS);
+			msleep(IQT_WAIT_STEP_MS);
 	}
-	KUNIT_EXPECT_TRUE(test, released(page));
+	KUNIT_EXPECT_TRUE(test, iqt_released(page));
 	forget(test, page);
 	KUNIT_EXPECT_GT(test, nr_flushes(td), 0);
 }
@@ -416,13 +344,13 @@ static void test_cpu_offline(struct kunit *test)
 	ctx->held[ctx->nr_held++] = page;
 	/* Held on @cpu's list, since it is freed there. */
 	work_on_cpu(cpu, free_on_cpu, page);
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	if (remove_cpu(cpu))
 		kunit_skip(test, "cannot offline CPU %d", cpu);
 	ctx->offline_cpu = cpu;
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
@@ -449,7 +377,7 @@ static void test_contig_range(struct kunit *test)
 	tag(td, page, nr);
 	free_tracked(test, page, pageblock_order);
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 
 	ret = alloc_contig_range(pfn, pfn + nr, MIGRATE_MOVABLE, GFP_KERNEL);
 	KUNIT_EXPECT_EQ(test, ret, 0);
@@ -483,7 +411,7 @@ static void test_init_on_free(struct kunit *test)
 	/* The device writes into the page while it is quarantined... */
 	memset(addr, 0x5a, PAGE_SIZE);
 	settle();
-	KUNIT_EXPECT_FALSE(test, released(page));
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
 	KUNIT_EXPECT_PTR_EQ(test, memchr_inv(addr, 0x5a, PAGE_SIZE), NULL);
 
 	/* ...and init_on_free clears it on the way back to the allocator. */
@@ -606,168 +534,7 @@ static struct kunit_suite iommu_quarantine_test_suite = {
 	.test_cases = iommu_quarantine_test_cases,
 };
 
-/*
- * The same against the real IOMMU: a page that a device behind a DMA domain
- * had mapped, unmapped through the DMA API and freed. In a lazy (DMA-FQ)
- * domain the IOTLB may still translate to it until the flush queue's timer
- * flushes; the allocator must not hand it out before then, and must after.
- * Under QEMU the device is edu behind the emulated SMMUv3, whose driver does
- * the invalidation. Failed invalidations need the driver's fault injection,
- * which is driven from debugfs: the iommu_quarantine_attack selftest.
- */
-
-/* dma-iommu's flush-queue timeout, ms: the tests below run with the default. */
-#define DMA_FQ_TIMEOUT_MS	10
-/* Unmap, free and probe again when a flush may have come in between. */
-#define DMA_PROBE_TRIES		8
-
-/*
- * Map @page for the suite's device, unmap it, free it and allocate on this
- * CPU. Return: 1 if the allocator handed @page out, 0 if it did not, or
- * -EAGAIN if the flush queue's timer may have fired in between (the answer
- * would then say nothing about an early release).
- */
-static int dma_unmap_free_probe(struct kunit *test, struct page *page)
-{
-	struct test_ctx *ctx = test->priv;
-	struct device *dev = &ctx->pdev->dev;
-	unsigned long start;
-	dma_addr_t iova;
-	bool reused;
-
-	iova = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
-	KUNIT_ASSERT_FALSE(test, dma_mapping_error(dev, iova));
-	/* The timer an earlier unmap armed has fired by now. */
-	msleep(5 * DMA_FQ_TIMEOUT_MS);
-
-	start = jiffies;
-	dma_unmap_page(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
-	reused = free_and_probe(test, page, 0);
-	/* The timer this unmap armed cannot fire before start + timeout. */
-	if (!time_before(jiffies, start + msecs_to_jiffies(DMA_FQ_TIMEOUT_MS)))
-		return -EAGAIN;
-	return reused;
-}
-
-/* Retry dma_unmap_free_probe() on fresh pages until it gives an answer. */
-static int dma_probe(struct kunit *test, struct page **pagep)
-{
-	int i, ret = -EAGAIN;
-
-	for (i = 0; i < DMA_PROBE_TRIES && ret == -EAGAIN; i++) {
-		*pagep = get_recyclable(test, 0);
-		ret = dma_unmap_free_probe(test, *pagep);
-		if (ret == -EAGAIN && !wait_released(test, *pagep))
-			KUNIT_FAIL(test, "a page freed after its flush never came back");
-	}
-	if (ret == -EAGAIN)
-		kunit_skip(test, "every try took longer than the %d ms flush timeout",
-			   DMA_FQ_TIMEOUT_MS);
-	return ret;
-}
-
-static void require_domain(struct kunit *test, unsigned int type, const char *mode)
-{
-	struct test_ctx *ctx = test->priv;
-	struct iommu_domain *domain = iommu_get_domain_for_dev(&ctx->pdev->dev);
-
-	if (!domain || domain->type != type)
-		kunit_skip(test, "%s's domain is not %s: boot with iommu.strict=%d",
-			   pci_name(ctx->pdev), mode, type == IOMMU_DOMAIN_DMA);
-}
-
-static void test_dma_lazy(struct kunit *test)
-{
-	long released_before = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
-	struct page *page;
-
-	require_domain(test, IOMMU_DOMAIN_DMA_FQ, "lazy");
-	if (!iommu_quarantine_enabled())
-		kunit_skip(test, "boot with iommu_quarantine=on");
-
-	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 0,
-			    "handed out before the invalidation covering it");
-	/* The flush queue's timer flushes the IOTLB through the driver. */
-	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
-	KUNIT_EXPECT_GE(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED),
-			released_before + 1);
-}
-
-/* What the quarantine is for: without it, the page comes straight back. */
-static void test_dma_lazy_unprotected(struct kunit *test)
-{
-	struct page *page;
-
-	require_domain(test, IOMMU_DOMAIN_DMA_FQ, "lazy");
-	if (iommu_quarantine_enabled())
-		kunit_skip(test, "the control for iommu_quarantine=off");
-
-	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 1,
-			    "lazy mode without the quarantine did not reuse the page");
-}
-
-/* Strict unmaps invalidate before they return: nothing to hold. */
-static void test_dma_strict(struct kunit *test)
-{
-	long tagged = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_TAGGED);
-	struct page *page;
-
-	require_domain(test, IOMMU_DOMAIN_DMA, "strict");
-	KUNIT_EXPECT_EQ_MSG(test, dma_probe(test, &page), 1,
-			    "a page unmapped strictly was held back");
-	KUNIT_EXPECT_EQ(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_TAGGED),
-			tagged);
-}
-
-/* The first device with a driver whose DMA the IOMMU translates. */
-static int iommu_quarantine_dma_test_init(struct kunit *test)
-{
-	struct pci_dev *pdev = NULL;
-	struct test_ctx *ctx;
-
-	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
-	if (!ctx)
-		return -ENOMEM;
-	ctx->offline_cpu = -1;
-	test->priv = ctx;
-
-	for_each_pci_dev(pdev) {
-		struct iommu_domain *domain = iommu_get_domain_for_dev(&pdev->dev);
-
-		if (pdev->dev.driver && domain && iommu_is_dma_domain(domain)) {
-			ctx->pdev = pdev;
-			break;
-		}
-	}
-	if (!ctx->pdev)
-		kunit_skip(test, "no PCI device behind an IOMMU DMA domain");
-	return 0;
-}
-
-static void iommu_quarantine_dma_test_exit(struct kunit *test)
-{
-	struct test_ctx *ctx = test->priv;
-
-	iommu_quarantine_test_exit(test);
-	if (ctx)
-		pci_dev_put(ctx->pdev);
-}
-
-static struct kunit_case iommu_quarantine_dma_test_cases[] = {
-	KUNIT_CASE(test_dma_lazy),
-	KUNIT_CASE(test_dma_lazy_unprotected),
-	KUNIT_CASE(test_dma_strict),
-	{}
-};
-
-static struct kunit_suite iommu_quarantine_dma_test_suite = {
-	.name = "iommu_quarantine_dma",
-	.init = iommu_quarantine_dma_test_init,
-	.exit = iommu_quarantine_dma_test_exit,
-	.test_cases = iommu_quarantine_dma_test_cases,
-};
-
-kunit_test_suites(&iommu_quarantine_test_suite, &iommu_quarantine_dma_test_suite);
+kunit_test_suite(iommu_quarantine_test_suite);
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 MODULE_LICENSE("GPL");
