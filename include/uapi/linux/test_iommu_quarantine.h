@@ -152,7 +152,7 @@ struct test_iommu_quarantine_bench {
 	__u64 elapsed_ns;
 };
 
-/* 0xB2 is unassigned in Documentation/userspace-api/ioctl/ioctl-number.rst */
+/* 0xB2 is registered in Documentation/userspace-api/ioctl/ioctl-number.rst */
 #define TEST_IOMMU_QUARANTINE_ATTACK \
 	_IOWR(0xB2, 0x00, struct test_iommu_quarantine_attack)
 #define TEST_IOMMU_QUARANTINE_FAULT_PROBE \
