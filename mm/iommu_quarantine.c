@@ -357,7 +357,6 @@ void iommu_quarantine_tag_pages(struct iommu_quarantine_domain *qd,
 				       pfn, pfn + nr_pages);
 	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_TAGGED, nr);
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_tag_pages);
 
 /**
  * iommu_quarantine_tag_phys_range() - mark a physical range just unmapped
@@ -911,7 +910,6 @@ VISIBLE_IF_KUNIT struct shrinker iommu_quarantine_shrinker = {
 	.scan_objects	= iommu_quarantine_shrink_scan,
 	.seeks		= DEFAULT_SEEKS,
 };
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_shrinker);
 
 /* === Domains ============================================================== */
 
@@ -972,7 +970,6 @@ int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
 	static_branch_inc(&iommu_quarantine_key);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_domain_init);
 
 /**
  * iommu_quarantine_domain_destroy() - unregister an IOMMU domain
@@ -1008,7 +1005,6 @@ void iommu_quarantine_domain_destroy(struct iommu_quarantine_domain *qd)
 	qd->slot = 0;
 	static_branch_dec(&iommu_quarantine_key);
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_domain_destroy);
 
 /**
  * iommu_quarantine_generation() - the generation to tag unmapped pages with
@@ -1116,7 +1112,6 @@ VISIBLE_IF_KUNIT int iommu_quarantine_parse_enable(const char *str, bool *enable
 	*enable = value;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_parse_enable);
 
 static int __init iommu_quarantine_param(char *str)
 {
@@ -1149,7 +1144,6 @@ VISIBLE_IF_KUNIT int iommu_quarantine_parse_cap(const char *str, unsigned long *
 	*bytes = value;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_parse_cap);
 
 /**
  * iommu_quarantine_get_cap() - the cap on held memory
@@ -1160,7 +1154,6 @@ VISIBLE_IF_KUNIT unsigned long iommu_quarantine_get_cap(void)
 {
 	return READ_ONCE(iommu_quarantine_cap_bytes);
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_get_cap);
 
 /**
  * iommu_quarantine_set_cap() - set the cap on held memory
@@ -1179,7 +1172,6 @@ VISIBLE_IF_KUNIT int iommu_quarantine_set_cap(unsigned long bytes)
 		iommu_quarantine_kick(true);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_set_cap);
 
 /**
  * iommu_quarantine_counter_read() - read a statistics counter
@@ -1191,7 +1183,6 @@ VISIBLE_IF_KUNIT long iommu_quarantine_counter_read(enum iommu_quarantine_counte
 {
 	return atomic_long_read(&iommu_quarantine_counters[id]);
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_counter_read);
 
 /**
  * iommu_quarantine_wait_worker() - wait for pending release work
@@ -1204,7 +1195,6 @@ VISIBLE_IF_KUNIT void iommu_quarantine_wait_worker(void)
 	irq_work_sync(&iommu_quarantine_irq_work);
 	flush_delayed_work(&iommu_quarantine_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(iommu_quarantine_wait_worker);
 
 /* === Initialisation ======================================================= */
 

@@ -19,7 +19,6 @@
 #include <linux/iommu_quarantine.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/pci.h>
 
 #include "iommu_quarantine_internal.h"
@@ -192,7 +191,3 @@ static struct kunit_suite iommu_quarantine_dma_test_suite = {
 };
 
 kunit_test_suite(iommu_quarantine_dma_test_suite);
-
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
-MODULE_DESCRIPTION("KUnit tests for the IOMMU page quarantine behind the DMA API");
-MODULE_LICENSE("GPL");

@@ -17,7 +17,6 @@
 #include <linux/iommu_quarantine.h>
 #include <linux/kasan.h>
 #include <linux/mm.h>
-#include <linux/module.h>
 #include <linux/page-flags.h>
 #include <linux/pageblock-flags.h>
 #include <linux/shrinker.h>
@@ -535,6 +534,3 @@ static struct kunit_suite iommu_quarantine_test_suite = {
 };
 
 kunit_test_suite(iommu_quarantine_test_suite);
-
-MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
-MODULE_LICENSE("GPL");
