@@ -43,6 +43,8 @@ SOAK_UNACCOUNTED_KB=4096
 # watermark (the others at four times that): the quarantine holding more
 # pushes free memory under the low watermark, and reclaim must get it back.
 SOAK_RESERVE_KB=2048
+# A run at least this long must see reclaim call the quarantine's shrinker.
+SOAK_SHRINKER_MIN_SECONDS=300
 # Percent of invalidations that fail in the low-rate windows (5 times as
 # many in every other window).
 SOAK_FAIL_PERCENT=5
@@ -157,10 +159,12 @@ inject_loop() {	# SECONDS
 	echo "windows=$windows" >$work/inject
 }
 
+# From 4 KiB up; twice as long at the default cap, the one at which a wave
+# of memory pressure can meet enough held pages to need the shrinker.
 cap_loop() {	# SECONDS DEFAULT_CAP
 	local end=$(($(now) + $1)) changes=0 errors=0 cap
 	while [ "$(now)" -lt $end ]; do
-		for cap in 4096 65536 1048576 $(($2 / 4)) $2; do
+		for cap in 4096 65536 1048576 $(($2 / 4)) $2 $2; do
 			sleep 2
 			echo $cap >$dir/cap_bytes && [ "$(cat $dir/cap_bytes)" = $cap ] ||
 				errors=$((errors + 1))
@@ -480,6 +484,12 @@ if [ ! -d $force_event ]; then
 	tap_skip "the shrinker forced invalidations under memory pressure" "no $force_event"
 elif [ $shrinker_runs -gt 0 ]; then
 	tap_ok "the shrinker forced invalidations under memory pressure (in $shrinker_runs of 3 runs)"
+elif [ "$seconds" -lt $SOAK_SHRINKER_MIN_SECONDS ]; then
+	# Reclaim reaches the quarantine only when a wave peaks while more
+	# than its margin is held, which a short run may never see. KUnit's
+	# test_shrinker covers the shrinker itself; the long soak this.
+	tap_skip "the shrinker forced invalidations under memory pressure" \
+		"no wave of this $seconds s run met enough held pages"
 else
 	tap_fail "the shrinker forced invalidations under memory pressure (in none of the runs)"
 fi
