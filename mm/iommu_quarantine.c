@@ -148,6 +148,7 @@ static const char *const iommu_quarantine_counter_names[] = {
 	[IOMMU_QUARANTINE_COUNTER_BYTES_PEAK]		= "bytes held peak",
 	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL]	= "hold time total ms",
 	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX]		= "hold time max ms",
+	[IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED]	= "in-place reuses refused",
 };
 
 static_assert(ARRAY_SIZE(iommu_quarantine_counter_names) == IOMMU_QUARANTINE_COUNTER_COUNT);
@@ -209,6 +210,22 @@ static void iommu_quarantine_advance(atomic64_t *counter, u64 gen)
 		;
 }
 
+/*
+ * Has @counter gone past @gen? Tags keep the low 48 bits of a counter that
+ * does not stop there, so compare modulo 2^48, as time_after() does: a tag
+ * taken after the counter wrapped is not mistaken for an old one. Only a
+ * tag 2^47 invalidations old reads wrong, and then as not safe.
+ */
+static bool iommu_quarantine_gen_after(u64 a, u64 b)
+{
+	return (s64)((a - b) << (64 - IOMMU_QUARANTINE_GEN_BITS)) > 0;
+}
+
+static bool iommu_quarantine_gen_passed(atomic64_t *counter, u64 gen)
+{
+	return iommu_quarantine_gen_after(atomic64_read(counter), gen);
+}
+
 /* A tag is safe once an invalidation that started after it has succeeded. */
 static bool iommu_quarantine_tag_safe(u64 tag)
 {
@@ -218,11 +235,11 @@ static bool iommu_quarantine_tag_safe(u64 tag)
 	if (!tag)
 		return true;
 	if (slot == IOMMU_QUARANTINE_SLOT_SHARED)
-		return gen < (u64)atomic64_read(&iommu_quarantine_shared_completed);
+		return iommu_quarantine_gen_passed(&iommu_quarantine_shared_completed, gen);
 	/* A corrupt tag: warn, and do not hold memory forever for it. */
 	if (WARN_ON_ONCE(!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
 		return true;
-	return gen < (u64)atomic64_read(&iommu_quarantine_slots[slot].completed);
+	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].completed, gen);
 }
 
 /* Covered by a failed invalidation and by no successful one since. */
@@ -233,7 +250,7 @@ static bool iommu_quarantine_tag_stale(u64 tag)
 
 	if (!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS)
 		return false;
-	return gen < (u64)atomic64_read(&iommu_quarantine_slots[slot].failed) &&
+	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].failed, gen) &&
 	       !iommu_quarantine_tag_safe(tag);
 }
 
@@ -260,7 +277,8 @@ static u64 iommu_quarantine_merge(u64 a, u64 b)
 		return a;
 	/* Within a slot generations only grow: the newer tag covers both. */
 	if (iommu_quarantine_tag_slot(a) == iommu_quarantine_tag_slot(b))
-		return max(a, b);
+		return iommu_quarantine_gen_after(iommu_quarantine_tag_gen(b),
+						  iommu_quarantine_tag_gen(a)) ? b : a;
 	return iommu_quarantine_shared_tag();
 }
 
@@ -434,6 +452,23 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 
 	page->index = tag;
 
+	/*
+	 * Counted before the block is on a list, so that no release can
+	 * subtract it first: the counters never read negative.
+	 */
+	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
+	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, nr_pages);
+	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
+	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, bytes);
+	/*
+	 * Pairs with the smp_mb() in iommu_quarantine_flush_end() between its
+	 * advance and its read of held_pages: either it sees this block and
+	 * kicks the worker, or the caller's tag_safe() check after the hold
+	 * sees the flush done.
+	 */
+	smp_mb__after_atomic();
+
 	/* Any CPU's list will do if we migrate: the lock protects it. */
 	list = raw_cpu_ptr(&iommu_quarantine_cpu_lists);
 	spin_lock_irqsave(&list->lock, flags);
@@ -442,13 +477,8 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 
 	trace_iommu_quarantine_hold(page_to_pfn(page), order, iommu_quarantine_tag_slot(tag),
 				    iommu_quarantine_tag_gen(tag));
-	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
-	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, nr_pages);
-	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
-	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, bytes);
 
-	if (bytes > READ_ONCE(iommu_quarantine_cap_bytes)) {
+	if (bytes > (long)READ_ONCE(iommu_quarantine_cap_bytes)) {
 		if (!test_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests))
 			iommu_quarantine_kick(true);
 	} else if (iommu_quarantine_tag_slot(tag) == IOMMU_QUARANTINE_SLOT_SHARED) {
@@ -456,7 +486,8 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	}
 }
 
-static void iommu_quarantine_release_head(struct iommu_quarantine_list *list);
+static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
+					  struct page *wanted);
 
 /**
  * __iommu_quarantine_free() - slow path of iommu_quarantine_free()
@@ -518,9 +549,58 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 	page_ext_put(page_ext);
 
 	iommu_quarantine_hold(page, order, block_tag);
-	iommu_quarantine_release_head(raw_cpu_ptr(&iommu_quarantine_cpu_lists));
+	/*
+	 * A flush that completed after the walk, or a domain destroyed since,
+	 * may have kicked nobody: its pass ran before this block was on a list.
+	 * If the block is safe now and was not released from the head here,
+	 * the worker must come for it. Only its tag is looked at: the block
+	 * may already be gone.
+	 */
+	if (!iommu_quarantine_release_head(raw_cpu_ptr(&iommu_quarantine_cpu_lists), page) &&
+	    iommu_quarantine_tag_safe(block_tag))
+		iommu_quarantine_kick(false);
 	return true;
 }
+
+/**
+ * __iommu_quarantine_busy() - slow path of iommu_quarantine_busy()
+ * @page: head page of the block about to be reused in place
+ * @order: order of the block
+ *
+ * The caller owns the block, but keeps it: nothing here changes its tags,
+ * a later free judges them again. Call it after seeing the last other user
+ * drop its reference: the read barrier orders that before the tag reads, so
+ * a tag set by an unmap before that user's put_page() is seen.
+ *
+ * Context: any context; allocates nothing.
+ * Return: true if a page of the block carries a tag that is not safe yet.
+ */
+bool __iommu_quarantine_busy(struct page *page, unsigned int order)
+{
+	unsigned long i, nr_pages = 1UL << order;
+	struct page_ext *page_ext, *ext;
+	bool busy = false;
+
+	/* Pairs with the full barrier of the other user's reference drop. */
+	smp_rmb();
+	page_ext = page_ext_get(page);
+	if (!page_ext)
+		return false;
+	for (i = 0, ext = page_ext; i < nr_pages && !busy; i++, ext = page_ext_next(ext)) {
+		u64 tag = atomic64_read(iommu_quarantine_tag_of(ext));
+
+		/* A block in use is never HELD; warn, and call it busy. */
+		if (WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) == IOMMU_QUARANTINE_SLOT_HELD))
+			busy = true;
+		else
+			busy = !iommu_quarantine_tag_safe(tag);
+	}
+	page_ext_put(page_ext);
+	if (busy)
+		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED, 1);
+	return busy;
+}
+EXPORT_SYMBOL_GPL(__iommu_quarantine_busy);
 
 /* === Releasing ============================================================ */
 
@@ -606,13 +686,15 @@ static void iommu_quarantine_release_block(struct page *page,
  * the order their tags were taken, so the head is the first to be safe; a
  * head that is not (another domain, a failed flush) waits for the worker.
  */
-static void iommu_quarantine_release_head(struct iommu_quarantine_list *list)
+static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
+					  struct page *wanted)
 {
 	atomic_long_t *stale = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE];
 	struct page *batch[IOMMU_QUARANTINE_INLINE_RELEASE], *page;
 	struct iommu_quarantine_pass pass = {};
 	unsigned int i, nr = 0;
 	unsigned long flags;
+	bool found = false;
 
 	spin_lock_irqsave(&list->lock, flags);
 	while (nr < ARRAY_SIZE(batch) && (page = list->head) &&
@@ -625,13 +707,16 @@ static void iommu_quarantine_release_head(struct iommu_quarantine_list *list)
 	}
 	spin_unlock_irqrestore(&list->lock, flags);
 
-	for (i = 0; i < nr; i++)
+	for (i = 0; i < nr; i++) {
+		found |= batch[i] == wanted;
 		iommu_quarantine_release_block(batch[i], &pass);
+	}
 	if (nr)
 		trace_iommu_quarantine_release(pass.released, pass.blocks,
 					       pass.hold_ms_total / pass.released,
 					       pass.hold_ms_max, iommu_quarantine_held_now(),
 					       atomic_long_read(stale));
+	return found;
 }
 
 /*
@@ -740,6 +825,26 @@ static bool iommu_quarantine_round_check(void)
 }
 
 /*
+ * Ask again each domain of the pending round that has not completed an
+ * invalidation since it started: it was idle, or its invalidation failed.
+ * Without this a round could wait forever, and every SHARED page with it.
+ */
+static void iommu_quarantine_round_retry(void)
+{
+	struct iommu_quarantine_slot *slot;
+	unsigned int i, flushed = 0;
+
+	lockdep_assert_held(&iommu_quarantine_mutex);
+	for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
+		slot = &iommu_quarantine_slots[i];
+		if (slot->in_round && slot->domain &&
+		    (u64)atomic64_read(&slot->completed) <= slot->round_target)
+			flushed += iommu_quarantine_flush_domain(slot);
+	}
+	trace_iommu_quarantine_force_flush("round", flushed, iommu_quarantine_held_now());
+}
+
+/*
  * A round covers every SHARED tag taken before it started: each live domain
  * must complete an invalidation that started after the round did. Domains
  * registered later cannot hold translations of those pages.
@@ -802,15 +907,18 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
 	iommu_quarantine_round_check();
 	released = iommu_quarantine_release_safe();
 
-	if (!iommu_quarantine_round && atomic_long_read(&iommu_quarantine_shared_held)) {
+	if (atomic_long_read(&iommu_quarantine_shared_held)) {
 		if (may_force) {
-			iommu_quarantine_round_start();
+			if (iommu_quarantine_round)
+				iommu_quarantine_round_retry();
+			else
+				iommu_quarantine_round_start();
 			iommu_quarantine_last_forced = jiffies;
 			if (iommu_quarantine_round_check())
 				released += iommu_quarantine_release_safe();
-		} else {
-			deferred = true;
 		}
+		/* Until the round completes, come back for it. */
+		deferred |= iommu_quarantine_round || !may_force;
 	}
 
 	if (deferred) {
@@ -833,8 +941,11 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
  */
 bool iommu_quarantine_over_cap(void)
 {
-	return atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]) >
-	       READ_ONCE(iommu_quarantine_cap_bytes);
+	atomic_long_t *held = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD];
+	long bytes = atomic_long_read(held);
+
+	/* Never read a negative count as huge. */
+	return bytes > 0 && (unsigned long)bytes > READ_ONCE(iommu_quarantine_cap_bytes);
 }
 
 static void iommu_quarantine_work_fn(struct work_struct *work)
@@ -958,7 +1069,7 @@ int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
 	}
 	if (i == IOMMU_QUARANTINE_MAX_DOMAINS) {
 		mutex_unlock(&iommu_quarantine_mutex);
-		pr_warn("%s: no free domain slot, not quarantining its pages\n", qd->name);
+		/* The caller says what it does instead. */
 		return -ENOSPC;
 	}
 	/* A reused slot keeps its counters: started == completed here. */
@@ -1085,6 +1196,8 @@ void iommu_quarantine_flush_end(struct iommu_quarantine_domain *qd, u64 gen,
 			pr_warn("%s: IOTLB invalidation failed; %ld page(s) held, and the pages it unmapped stay out of the allocator until an invalidation succeeds\n",
 				qd->name, atomic_long_read(&slot->held_pages));
 	}
+	/* Pairs with the barrier in iommu_quarantine_hold(). */
+	smp_mb();
 	if (atomic_long_read(&slot->held_pages) ||
 	    atomic_long_read(&iommu_quarantine_shared_held))
 		iommu_quarantine_kick(false);
@@ -1195,6 +1308,33 @@ VISIBLE_IF_KUNIT void iommu_quarantine_wait_worker(void)
 	irq_work_sync(&iommu_quarantine_irq_work);
 	flush_delayed_work(&iommu_quarantine_work);
 }
+
+#if IS_ENABLED(CONFIG_IOMMU_QUARANTINE_KUNIT_TEST)
+/**
+ * iommu_quarantine_skip_generations() - add @delta to a domain's counters
+ * @qd: a registered domain with no invalidation in flight
+ * @delta: invalidations to pretend happened, all successful
+ *
+ * For tests of the generation arithmetic across the tags' 48-bit wrap.
+ * Every counter of the slot moves by @delta, so tags taken before keep
+ * their standing.
+ *
+ * Context: process context, may sleep.
+ * Return: nothing.
+ */
+void iommu_quarantine_skip_generations(struct iommu_quarantine_domain *qd, u64 delta)
+{
+	struct iommu_quarantine_slot *slot = iommu_quarantine_slot_of(qd);
+
+	if (!slot)
+		return;
+	mutex_lock(&iommu_quarantine_mutex);
+	atomic64_add(delta, &slot->started);
+	atomic64_add(delta, &slot->completed);
+	atomic64_add(delta, &slot->failed);
+	mutex_unlock(&iommu_quarantine_mutex);
+}
+#endif
 
 /* === Initialisation ======================================================= */
 

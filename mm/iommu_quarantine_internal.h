@@ -21,6 +21,7 @@ enum iommu_quarantine_counter_id {
 	IOMMU_QUARANTINE_COUNTER_BYTES_PEAK,
 	IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL,
 	IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX,
+	IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED,
 	IOMMU_QUARANTINE_COUNTER_COUNT,
 };
 
@@ -35,6 +36,12 @@ int iommu_quarantine_parse_cap(const char *str, unsigned long *bytes);
 unsigned long iommu_quarantine_get_cap(void);
 int iommu_quarantine_set_cap(unsigned long bytes);
 void iommu_quarantine_wait_worker(void);
+#endif
+
+#if IS_ENABLED(CONFIG_IOMMU_QUARANTINE_KUNIT_TEST)
+struct iommu_quarantine_domain;
+
+void iommu_quarantine_skip_generations(struct iommu_quarantine_domain *qd, u64 delta);
 #endif
 
 #endif /* _MM_IOMMU_QUARANTINE_INTERNAL_H */

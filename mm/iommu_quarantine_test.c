@@ -22,12 +22,16 @@
 #include <linux/shrinker.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
+#include <trace/events/iommu_quarantine.h>
 
+#include "internal.h"
 #include "iommu_quarantine_internal.h"
 #include "iommu_quarantine_test.h"
 
 /* Pages a test may hand to the quarantine. */
 #define MAX_TEST_PAGES		8
+/* Pages test_page_list frees in one list. */
+#define LIST_TEST_PAGES		4
 
 struct test_domain {
 	struct iommu_quarantine_domain qd;
@@ -470,6 +474,98 @@ static void test_cap_values(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iommu_quarantine_get_cap(), cap);
 }
 
+/*
+ * The hold tracepoint fires once the block is on its CPU's list: completing
+ * a flush of the domain right then makes the hold's own inline release hand
+ * the block back at once, the window in which a caller that still links
+ * the page (free_unref_page_list()) would corrupt the pcp lists.
+ */
+struct list_race {
+	struct test_domain *td[LIST_TEST_PAGES];
+	unsigned long pfns[LIST_TEST_PAGES];
+	int holds;
+};
+
+static void list_race_hold(void *data, unsigned long pfn, unsigned int order,
+			   unsigned int slot, u64 generation)
+{
+	struct list_race *race = data;
+	unsigned int i;
+
+	for (i = 0; i < LIST_TEST_PAGES; i++) {
+		if (race->pfns[i] == pfn) {
+			WRITE_ONCE(race->holds, READ_ONCE(race->holds) + 1);
+			flush_domain(race->td[i], true);
+		}
+	}
+}
+
+static void test_page_list(struct kunit *test)
+{
+	struct test_domain *domains[] = { get_domain(test, 0), get_domain(test, 1) };
+	struct page *pages[LIST_TEST_PAGES];
+	struct list_race race = {};
+	long released;
+	LIST_HEAD(list);
+	unsigned int i;
+	int ret;
+
+	/*
+	 * Every other page tagged, each by a domain of its own so that the
+	 * flush completed inside one hold leaves the next page unsafe: held
+	 * pages sit between pages that pass.
+	 */
+	for (i = 0; i < LIST_TEST_PAGES; i++) {
+		pages[i] = alloc_page(GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pages[i]);
+		if (i % 2) {
+			race.td[i] = domains[i / 2 % ARRAY_SIZE(domains)];
+			race.pfns[i] = page_to_pfn(pages[i]);
+			tag(race.td[i], pages[i], 1);
+		}
+		KUNIT_ASSERT_TRUE(test, put_page_testzero(pages[i]));
+		list_add_tail(&pages[i]->lru, &list);
+	}
+	ret = register_trace_iommu_quarantine_hold(list_race_hold, &race);
+	if (ret) {
+		free_unref_page_list(&list);
+		kunit_skip(test, "cannot attach to the hold tracepoint: %d", ret);
+	}
+	/* One CPU: each hold finds its block at the head of that CPU's list. */
+	released = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
+	preempt_disable();
+	free_unref_page_list(&list);
+	released = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED) - released;
+	preempt_enable();
+	unregister_trace_iommu_quarantine_hold(list_race_hold, &race);
+	tracepoint_synchronize_unregister();
+
+	KUNIT_EXPECT_TRUE(test, list_empty(&list));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(race.holds), LIST_TEST_PAGES / 2);
+	/* Released inline, while free_unref_page_list() was still running. */
+	KUNIT_EXPECT_GE(test, released, LIST_TEST_PAGES / 2);
+	for (i = 0; i < LIST_TEST_PAGES; i++)
+		KUNIT_EXPECT_TRUE(test, iqt_wait_released(pages[i]));
+}
+
+/*
+ * Tags keep 48 bits of a domain's generation. Across the wrap a new tag
+ * must still read as not safe until a flush that follows it.
+ */
+static void test_generation_wrap(struct kunit *test)
+{
+	struct test_domain *td = get_domain(test, 0);
+	struct page *page = iqt_get_recyclable(test, 0);
+
+	iommu_quarantine_skip_generations(&td->qd, BIT_ULL(48));
+	tag(td, page, 1);
+	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 0));
+	settle();
+	KUNIT_EXPECT_FALSE(test, iqt_released(page));
+	flush_domain(td, true);
+	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
+}
+
 static int iommu_quarantine_test_init(struct kunit *test)
 {
 	struct test_ctx *ctx;
@@ -523,6 +619,8 @@ static struct kunit_case iommu_quarantine_test_cases[] = {
 	KUNIT_CASE(test_init_on_free),
 	KUNIT_CASE(test_boot_param),
 	KUNIT_CASE(test_cap_values),
+	KUNIT_CASE(test_page_list),
+	KUNIT_CASE(test_generation_wrap),
 	{}
 };
 

@@ -50,6 +50,7 @@ DECLARE_STATIC_KEY_FALSE(iommu_quarantine_key);
 extern struct page_ext_operations iommu_quarantine_page_ext_ops;
 
 bool __iommu_quarantine_free(struct page *page, unsigned int order);
+bool __iommu_quarantine_busy(struct page *page, unsigned int order);
 
 /**
  * iommu_quarantine_free() - divert a freed page that a device may still reach
@@ -75,6 +76,29 @@ iommu_quarantine_free(struct page *page, unsigned int order, bool releasing)
 	return false;
 }
 
+/**
+ * iommu_quarantine_busy() - may a device still reach a block reused in place?
+ * @page: head page of a block its owner is about to reuse without freeing it
+ * @order: order of the block
+ *
+ * A cache that recycles its pages without handing them back to the page
+ * allocator (page_frag caches) bypasses iommu_quarantine_free(). Before it
+ * reuses a block whose users are all gone, it asks here; if the answer is
+ * true it must free the block instead (the quarantine then holds it) and
+ * take a new one. While no domain uses the quarantine this is one static
+ * branch.
+ *
+ * Context: any context; allocates nothing.
+ * Return: true if a page of the block was unmapped lazily and no
+ * invalidation covering it has completed yet.
+ */
+static __always_inline bool iommu_quarantine_busy(struct page *page, unsigned int order)
+{
+	if (static_branch_unlikely(&iommu_quarantine_key))
+		return __iommu_quarantine_busy(page, order);
+	return false;
+}
+
 bool iommu_quarantine_enabled(void);
 int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
 				 void (*flush_now)(void *cookie), void *cookie,
@@ -96,6 +120,7 @@ bool iommu_quarantine_over_cap(void);
 
 static inline bool iommu_quarantine_free(struct page *page, unsigned int order,
 					 bool releasing) { return false; }
+static inline bool iommu_quarantine_busy(struct page *page, unsigned int order) { return false; }
 static inline bool iommu_quarantine_enabled(void) { return false; }
 static inline int iommu_quarantine_domain_init(struct iommu_quarantine_domain *qd,
 					       void (*flush_now)(void *cookie), void *cookie,

@@ -205,21 +205,30 @@ class Quarantine:
                 'stale': self.tag_stale(tag), 'list': list_name,
                 'held_ms': self.held_ms(marker >> HELD_ORDER_BITS)}
 
+    @staticmethod
+    def passed(counter, gen):
+        """Has a 64-bit counter gone past a 48-bit generation? (As the kernel
+        compares them: modulo 2^48.)"""
+        d = (counter - gen) & GEN_MASK
+        return 0 < d < (1 << (GEN_BITS - 1))
+
     def tag_safe(self, tag):
         slot, gen = tag >> GEN_BITS, tag & GEN_MASK
         if not tag:
             return True
         if slot == SLOT_SHARED:
-            return gen < self.prog['iommu_quarantine_shared_completed'].counter.value_()
+            return self.passed(self.prog['iommu_quarantine_shared_completed'].counter.value_(),
+                               gen)
         if not slot or slot >= len(self.slots):
             return True
-        return gen < self.slots[slot].completed.counter.value_()
+        return self.passed(self.slots[slot].completed.counter.value_(), gen)
 
     def tag_stale(self, tag):
         slot, gen = tag >> GEN_BITS, tag & GEN_MASK
         if not slot or slot >= len(self.slots):
             return False
-        return gen < self.slots[slot].failed.counter.value_() and not self.tag_safe(tag)
+        return self.passed(self.slots[slot].failed.counter.value_(), gen) and \
+            not self.tag_safe(tag)
 
 
 def print_table(rows):
