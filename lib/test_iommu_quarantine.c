@@ -131,9 +131,9 @@ static int edu_dma(struct quarantine_test_device *qdev, u64 source,
 	return edu_dma_wait(qdev);
 }
 
-static unsigned int count_changed_bytes(struct page *page, u8 pattern)
+static unsigned int count_changed_bytes(const void *va, u8 pattern)
 {
-	const u8 *bytes = page_address(page);
+	const u8 *bytes = va;
 	unsigned int i, changed = 0;
 
 	if (!memchr_inv(bytes, pattern, PAGE_SIZE))
@@ -154,33 +154,88 @@ static bool quarantine_test_translated(struct quarantine_test_device *qdev)
 	return domain && iommu_is_dma_domain(domain);
 }
 
+/*
+ * Where the attacked page and its victims come from: single pages from the
+ * page allocator, or page-sized fragments of one page_frag cache, whose page
+ * is reused in place once every fragment of it has been freed.
+ */
+struct quarantine_test_source {
+	bool frag;
+	struct page_frag_cache cache;
+};
+
+static void *quarantine_test_get(struct quarantine_test_source *src, gfp_t gfp)
+{
+	struct page *page;
+
+	if (src->frag)
+		return page_frag_alloc(&src->cache, PAGE_SIZE, gfp);
+	page = alloc_page(gfp);
+	return page ? page_address(page) : NULL;
+}
+
+static void quarantine_test_put(struct quarantine_test_source *src, void *va)
+{
+	if (src->frag)
+		page_frag_free(va);
+	else
+		__free_page(virt_to_page(va));
+}
+
+/*
+ * Take the rest of the cache's page and give it back, so that the only
+ * fragment left in use is the attacked one: once it is freed, the next
+ * fragment reuses the page in place.
+ */
+static void quarantine_test_fill_cache(struct quarantine_test_source *src)
+{
+	void *va;
+
+	while (src->frag && src->cache.offset >= PAGE_SIZE) {
+		va = page_frag_alloc(&src->cache, PAGE_SIZE, GFP_KERNEL);
+		if (!va)
+			break;
+		page_frag_free(va);
+	}
+}
+
+static void quarantine_test_source_destroy(struct quarantine_test_source *src)
+{
+	if (src->frag && src->cache.va)
+		__page_frag_cache_drain(virt_to_head_page(src->cache.va),
+					src->cache.pagecnt_bias);
+}
+
 static int quarantine_test_attack(struct quarantine_test_device *qdev,
 				  struct test_iommu_quarantine_attack *attack)
 {
 	bool write_back = !(attack->flags & TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA);
+	struct quarantine_test_source src = {
+		.frag = attack->flags & TEST_IOMMU_QUARANTINE_ATTACK_PAGE_FRAG,
+	};
 	struct device *dev = &qdev->pdev->dev;
 	unsigned int i, allocated;
-	struct page **victims;
 	unsigned long flags;
-	unsigned long pfn;
-	struct page *page;
+	void **victims;
 	dma_addr_t iova;
 	ktime_t start;
+	void *va;
 	int ret;
 
 	victims = kcalloc(attack->victim_pages, sizeof(*victims), GFP_KERNEL);
 	if (!victims)
 		return -ENOMEM;
-	page = alloc_page(GFP_KERNEL);
-	if (!page) {
+	va = quarantine_test_get(&src, GFP_KERNEL);
+	if (!va) {
 		ret = -ENOMEM;
 		goto free_victims;
 	}
-	memset(page_address(page), attack->device_pattern, PAGE_SIZE);
-	iova = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
+	quarantine_test_fill_cache(&src);
+	memset(va, attack->device_pattern, PAGE_SIZE);
+	iova = dma_map_page(dev, virt_to_page(va), 0, PAGE_SIZE, DMA_BIDIRECTIONAL);
 	if (dma_mapping_error(dev, iova)) {
 		ret = -ENOMEM;
-		__free_page(page);
+		quarantine_test_put(&src, va);
 		goto free_victims;
 	}
 
@@ -192,7 +247,7 @@ static int quarantine_test_attack(struct quarantine_test_device *qdev,
 	start = ktime_get();
 	dma_unmap_page(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
 	if (ret) {
-		__free_page(page);
+		quarantine_test_put(&src, va);
 		goto free_victims;
 	}
 	if (attack->delay_us)
@@ -200,14 +255,14 @@ static int quarantine_test_attack(struct quarantine_test_device *qdev,
 
 	/*
 	 * Free and reallocate on one CPU with interrupts off: the freed page is
-	 * the first one this CPU's free list hands out, unless held back.
+	 * the first one this CPU's free list (or the cache) hands out, unless
+	 * held back.
 	 */
-	pfn = page_to_pfn(page);
 	local_irq_save(flags);
 	attack->cpu = smp_processor_id();
-	__free_page(page);
+	quarantine_test_put(&src, va);
 	for (allocated = 0; allocated < attack->victim_pages; allocated++) {
-		victims[allocated] = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		victims[allocated] = quarantine_test_get(&src, GFP_ATOMIC | __GFP_NOWARN);
 		if (!victims[allocated])
 			break;
 	}
@@ -216,8 +271,8 @@ static int quarantine_test_attack(struct quarantine_test_device *qdev,
 	attack->victims_allocated = allocated;
 	attack->victim_index = -1;
 	for (i = 0; i < allocated; i++) {
-		memset(page_address(victims[i]), attack->victim_pattern, PAGE_SIZE);
-		if (page_to_pfn(victims[i]) == pfn)
+		memset(victims[i], attack->victim_pattern, PAGE_SIZE);
+		if (victims[i] == va)
 			attack->victim_index = i;
 	}
 	attack->dma_early = 0;
@@ -235,9 +290,10 @@ static int quarantine_test_attack(struct quarantine_test_device *qdev,
 		changed = count_changed_bytes(victims[i], attack->victim_pattern);
 		attack->victims_changed += changed != 0;
 		attack->victim_bytes_changed += changed;
-		__free_page(victims[i]);
+		quarantine_test_put(&src, victims[i]);
 	}
 free_victims:
+	quarantine_test_source_destroy(&src);
 	kfree(victims);
 	return ret;
 }
@@ -273,7 +329,7 @@ static int quarantine_test_fault_probe(struct quarantine_test_device *qdev,
 	if (ret)
 		goto unmap;
 	dma_sync_single_for_cpu(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
-	probe->mapped_bytes_changed = count_changed_bytes(page, probe->page_pattern);
+	probe->mapped_bytes_changed = count_changed_bytes(page_address(page), probe->page_pattern);
 
 	dma_unmap_page(dev, iova, PAGE_SIZE, DMA_BIDIRECTIONAL);
 	memset(page_address(page), probe->page_pattern, PAGE_SIZE);
@@ -282,7 +338,8 @@ static int quarantine_test_fault_probe(struct quarantine_test_device *qdev,
 	/* The page stays ours until the stale write is over: no use-after-free. */
 	ret = edu_dma(qdev, EDU_DMA_BUFFER, iova, EDU_DMA_COMMAND_TO_RAM);
 	if (!ret)
-		probe->stale_bytes_changed = count_changed_bytes(page, probe->page_pattern);
+		probe->stale_bytes_changed = count_changed_bytes(page_address(page),
+								 probe->page_pattern);
 	goto free_page;
 
 unmap:

@@ -94,11 +94,13 @@ fi
 
 # The rest: argument checks, the control run, the window, the attack.
 before=$(smmu_faults)
-run_attack /tmp/attack.out bad_arguments,control_without_dma,stale_write_window,stale_after_failed_flush,failed_strict_unmap,use_after_free
+run_attack /tmp/attack.out bad_arguments,control_without_dma,stale_write_window,stale_after_failed_flush,failed_strict_unmap,use_after_free,page_frag_reuse
 rc=$?
 exit_status $rc
 after=$(smmu_faults)
-summary=$(grep -o 'attack: mode=.*' /tmp/attack.out)
+summary=$(grep -o "attack: mode=.*" /tmp/attack.out)
+frag=$(grep -o "page_frag: mode=.*" /tmp/attack.out)
+[ -n "$frag" ] && tap_diag "$frag"
 [ -n "$summary" ] && tap_diag "$summary"
 tap_diag "SMMU translation faults during the attack: $((after - before))"
 # In strict mode the writes after the unmap must fault, not just miss.

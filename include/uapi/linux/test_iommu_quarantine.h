@@ -24,7 +24,14 @@
 
 /* Queue no device write: a control run, the victims must stay intact. */
 #define TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA	0x1U
-#define TEST_IOMMU_QUARANTINE_ATTACK_FLAGS	TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA
+/*
+ * Take the page from a page_frag cache, as network receive paths do, free
+ * it with page_frag_free() and take the victims from the same cache: the
+ * cache reuses its page in place, without a trip through the allocator.
+ */
+#define TEST_IOMMU_QUARANTINE_ATTACK_PAGE_FRAG	0x2U
+#define TEST_IOMMU_QUARANTINE_ATTACK_FLAGS	(TEST_IOMMU_QUARANTINE_ATTACK_NO_DMA | \
+						 TEST_IOMMU_QUARANTINE_ATTACK_PAGE_FRAG)
 
 /**
  * struct test_iommu_quarantine_attack - one DMA use-after-free attempt
@@ -32,7 +39,9 @@
  * @delay_us: (in) microseconds between unmapping the page and freeing it,
  *	at most TEST_IOMMU_QUARANTINE_MAX_DELAY_US
  * @victim_pages: (in) pages allocated right after the free, on the same CPU
- *	with interrupts off, 1 to TEST_IOMMU_QUARANTINE_MAX_VICTIMS
+ *	with interrupts off, 1 to TEST_IOMMU_QUARANTINE_MAX_VICTIMS; with
+ *	TEST_IOMMU_QUARANTINE_ATTACK_PAGE_FRAG, page-sized fragments of the
+ *	cache the freed page came from
  * @device_pattern: (in) byte the page holds when the device reads it, and so
  *	the byte the device writes back
  * @victim_pattern: (in) byte the victims are filled with; must differ from
