@@ -27,7 +27,7 @@ bench:
 	harness/bench
 
 soak:
-	SOAK_SECONDS=$(SOAK_SECONDS) harness/check --only soak-long
+	SOAK_SECONDS=$(SOAK_SECONDS) harness/check --only soak-long --only drivers-soak-long
 
 tree:
 	harness/tree

@@ -163,11 +163,11 @@ class Suite:
     """A boot of the guest; an optional suite runs only when named by --only."""
 
     def __init__(self, name, kernel='test', append='', run=(), kunit=False,
-                 post=None, dump=False, timeout=600, optional=False):
+                 post=None, dump=False, timeout=600, optional=False, drivers=False):
         self.name, self.kernel, self.append = name, kernel, append
         self.run, self.kunit = list(run), kunit
         self.post, self.dump, self.timeout = post, dump, timeout
-        self.optional = optional
+        self.optional, self.drivers = optional, drivers
 
     def execute(self, built):
         res = Result(self.name)
@@ -177,8 +177,9 @@ class Suite:
         dump = os.path.join(hqlib.BUILD, 'vmcore', self.name + '.elf') if self.dump else None
         if dump:
             os.makedirs(os.path.dirname(dump), exist_ok=True)
+        extra = hqlib.driver_devices(self.name) if self.drivers else ()
         boot = hqlib.boot(self.kernel, self.name, run=self.run, append=self.append,
-                          timeout=self.timeout, dump=dump)
+                          timeout=self.timeout, dump=dump, extra_qemu=extra)
         res.notes.append('boot took %.0fs, logs: %s' % (boot.seconds, os.path.relpath(
             boot.console_path, hqlib.ROOT)))
         check_boot(res, boot, self.run, self.kunit)
@@ -557,6 +558,18 @@ SUITES = [
           run=['vmcore'], dump=True, post=drgn_vmcore_absent_check),
     Suite('vmcore-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0 mem=256M',
           run=['vmcore'], dump=True, post=drgn_vmcore_disabled_check),
+    # Real drivers behind the SMMUv3, every byte checked: virtio-blk (O_DIRECT
+    # into buffers then munmap()ed, writes, the page cache under pressure)
+    # and virtio-net both ways between two NICs joined inside QEMU. With
+    # the quarantine on, their pages must go through it; off, the control.
+    Suite('drivers-lazy', append='iommu.strict=0 kunit.enable=0', run=['drivers'],
+          drivers=True),
+    Suite('drivers-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
+          run=['drivers'], drivers=True),
+    # Both at once with the soak's stresses: CPU 1 offline and online every
+    # 2 s, windows of failing invalidations, memory pressure.
+    Suite('drivers-soak', append='iommu.strict=0 kunit.enable=0 hq.drivers_stress=1 '
+          'hq.drivers_seconds=40', run=['drivers'], drivers=True),
     # Everything at once (guest/tests/soak.sh): DMA load on both CPUs, DMA
     # use-after-free attempts, memory pressure in waves, CPU hotplug, the
     # cap lowered, injected invalidation failures, lazy -> strict -> lazy;
@@ -568,6 +581,10 @@ SUITES = [
     # "make soak".
     Suite('soak-long', append='iommu.strict=0 kunit.enable=0 hq.soak_seconds=%d' % SOAK_SECONDS,
           run=['soak'], timeout=2 * SOAK_SECONDS + 600, optional=True),
+    # The real drivers under the same stresses for SOAK_SECONDS: "make soak".
+    Suite('drivers-soak-long', append='iommu.strict=0 kunit.enable=0 hq.drivers_stress=1 '
+          'hq.drivers_seconds=%d' % SOAK_SECONDS, run=['drivers'], drivers=True,
+          timeout=2 * SOAK_SECONDS + 600, optional=True),
 ]
 
 

@@ -145,6 +145,30 @@ class Boot:
         return result
 
 
+DISK_MIB = 32
+
+
+def driver_devices(name):
+    """QEMU arguments for real drivers behind the SMMUv3, for boot NAME.
+
+    A virtio-blk disk (a fresh sparse image in build/) and two virtio-net
+    NICs, all modern virtio-pci with iommu_platform=on so that their DMA is
+    translated. The NICs' backends are ports of one QEMU hub: what one
+    sends, the other receives, and nothing leaves QEMU.
+    """
+    disk = os.path.join(BUILD, 'disk-%s.img' % name)
+    with open(disk, 'wb') as f:
+        f.truncate(DISK_MIB << 20)
+    virtio = 'iommu_platform=on,disable-legacy=on'
+    args = ['-drive', 'if=none,id=hqdisk,format=raw,file=' + disk,
+            '-device', 'virtio-blk-pci,drive=hqdisk,' + virtio]
+    for i in (1, 2):
+        args += ['-netdev', 'hubport,id=hqnet%d,hubid=0' % i,
+                 '-device', 'virtio-net-pci,netdev=hqnet%d,romfile=,mac=52:54:00:00:00:%02x,%s'
+                 % (i, i, virtio)]
+    return args
+
+
 def boot(kernel, name, run=(), append='', timeout=600, dump=None,
          shell=False, smp=2, mem='1G', extra_qemu=(), initramfs=None):
     """Boot kernel build/obj-KERNEL once and wait for it; returns a Boot.
