@@ -522,13 +522,13 @@ SUITES = [
     HostSuite('series', static.series),
     # "bench" is the benchmarks' smoke variant (200 ms a run): it proves
     # they run in each mode; the bench-report suite reads their output.
-    Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1',
+    Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1 hugepages=2',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
-    Suite('boot-strict', append='iommu.strict=1',
+    Suite('boot-strict', append='iommu.strict=1 hugepages=2',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
     # init_on_free applied when a held page is released (needs the free
     # page readable, so debug_pagealloc off for this boot).
-    Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off '
+    Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off hugepages=2 '
           'kunit.filter_glob=iommu_quarantine', kunit=True),
     Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),

@@ -66,6 +66,9 @@
 /* Forced flushes and rounds, unless urgent, are at most this frequent. */
 #define IOMMU_QUARANTINE_FORCE_INTERVAL	msecs_to_jiffies(10)
 
+/* debugfs tables look at no more than this many blocks of each list. */
+#define IOMMU_QUARANTINE_WALK_MAX	4096
+
 /* Release pass: reschedule after this many blocks. */
 #define IOMMU_QUARANTINE_BATCH		32
 
@@ -478,7 +481,7 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	trace_iommu_quarantine_hold(page_to_pfn(page), order, iommu_quarantine_tag_slot(tag),
 				    iommu_quarantine_tag_gen(tag));
 
-	if (bytes > (long)READ_ONCE(iommu_quarantine_cap_bytes)) {
+	if (iommu_quarantine_over_cap()) {
 		if (!test_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests))
 			iommu_quarantine_kick(true);
 	} else if (iommu_quarantine_tag_slot(tag) == IOMMU_QUARANTINE_SLOT_SHARED) {
@@ -936,14 +939,21 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
  * A lazy IOMMU domain that sees it invalidate at once instead of queueing,
  * since its queued unmaps are what the quarantine is holding back.
  *
+ * Stale pages (their domain's invalidations failed) do not count: flushing
+ * sooner cannot release them, and counting them would make every lazy unmap
+ * of every domain flush at once, and the worker force flushes without end,
+ * for as long as one broken device keeps them. The shrinker still forces
+ * invalidations for them under memory pressure.
+ *
  * Context: any context.
- * Return: true if the memory held is over the cap.
+ * Return: true if the memory held, less the stale pages, is over the cap.
  */
 bool iommu_quarantine_over_cap(void)
 {
-	atomic_long_t *held = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD];
-	long bytes = atomic_long_read(held);
+	long bytes = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]);
+	long stale = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE]);
 
+	bytes -= stale << PAGE_SHIFT;
 	/* Never read a negative count as huge. */
 	return bytes > 0 && (unsigned long)bytes > READ_ONCE(iommu_quarantine_cap_bytes);
 }
@@ -1434,7 +1444,8 @@ static int iommu_quarantine_stats_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_stats);
 
 /*
- * Call @visit on every held block; @cpu is the list's CPU, or -1 for the
+ * Call @visit on the held blocks, at most IOMMU_QUARANTINE_WALK_MAX of each
+ * list, from its head; @cpu is the list's CPU, or -1 for the
  * list of CPUs gone offline. Release passes, which take blocks off the lists
  * for a while, are kept out by the mutex, CPU hotplug, which moves them, by
  * cpus_read_lock(), and the free path, which adds blocks and releases safe
@@ -1451,8 +1462,12 @@ static void iommu_quarantine_walk_held(void (*visit)(struct page *page, int cpu,
 	lockdep_assert_cpus_held();
 	lockdep_assert_held(&iommu_quarantine_mutex);
 	for (;;) {
+		unsigned long seen = 0;
+
+		/* Bounded: the free path waits on this lock with IRQs off. */
 		spin_lock_irqsave(&list->lock, flags);
-		for (page = list->head; page; page = (struct page *)page_private(page))
+		for (page = list->head; page && seen < IOMMU_QUARANTINE_WALK_MAX;
+		     page = (struct page *)page_private(page), seen++)
 			visit(page, cpu, arg);
 		spin_unlock_irqrestore(&list->lock, flags);
 		cpu = cpumask_next(cpu, cpu_possible_mask);

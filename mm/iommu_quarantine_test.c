@@ -364,7 +364,13 @@ static void test_cpu_offline(struct kunit *test)
  * domain and give the block back, not leave the allocation failing with
  * -EBUSY on a page that is neither free nor movable.
  */
-static void test_contig_range(struct kunit *test)
+/*
+ * alloc_contig_range() over exactly a held pageblock-order block: it must
+ * have the quarantine flush it out rather than fail with -EBUSY. A held
+ * compound block (a THP) is still PageHead and would fail isolation, so
+ * the flush has to come before it.
+ */
+static void contig_range_case(struct kunit *test, gfp_t gfp)
 {
 #ifdef CONFIG_CONTIG_ALLOC
 	unsigned long nr = pageblock_nr_pages;
@@ -373,7 +379,7 @@ static void test_contig_range(struct kunit *test)
 	struct page *page;
 	int ret;
 
-	page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN, pageblock_order);
+	page = alloc_pages(GFP_HIGHUSER_MOVABLE | __GFP_NOWARN | gfp, pageblock_order);
 	if (!page)
 		kunit_skip(test, "no free order-%u block", pageblock_order);
 	pfn = page_to_pfn(page);
@@ -392,6 +398,16 @@ static void test_contig_range(struct kunit *test)
 #else
 	kunit_skip(test, "needs CONFIG_CONTIG_ALLOC");
 #endif
+}
+
+static void test_contig_range(struct kunit *test)
+{
+	contig_range_case(test, 0);
+}
+
+static void test_contig_range_compound(struct kunit *test)
+{
+	contig_range_case(test, __GFP_COMP);
 }
 
 static void test_init_on_free(struct kunit *test)
@@ -616,6 +632,7 @@ static struct kunit_case iommu_quarantine_test_cases[] = {
 	KUNIT_CASE(test_shrinker),
 	KUNIT_CASE(test_cpu_offline),
 	KUNIT_CASE(test_contig_range),
+	KUNIT_CASE(test_contig_range_compound),
 	KUNIT_CASE(test_init_on_free),
 	KUNIT_CASE(test_boot_param),
 	KUNIT_CASE(test_cap_values),
