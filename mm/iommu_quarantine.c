@@ -950,10 +950,10 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
  */
 bool iommu_quarantine_over_cap(void)
 {
-	long bytes = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]);
-	long stale = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE]);
+	atomic_long_t *counters = iommu_quarantine_counters;
+	long bytes = atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]);
 
-	bytes -= stale << PAGE_SHIFT;
+	bytes -= atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_STALE]) << PAGE_SHIFT;
 	/* Never read a negative count as huge. */
 	return bytes > 0 && (unsigned long)bytes > READ_ONCE(iommu_quarantine_cap_bytes);
 }
