@@ -528,7 +528,7 @@ SUITES = [
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
     # init_on_free applied when a held page is released (needs the free
     # page readable, so debug_pagealloc off for this boot).
-    Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off hugepages=2 '
+    Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off '
           'kunit.filter_glob=iommu_quarantine', kunit=True),
     Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
           run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),

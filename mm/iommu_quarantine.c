@@ -66,6 +66,10 @@
 /* Forced flushes and rounds, unless urgent, are at most this frequent. */
 #define IOMMU_QUARANTINE_FORCE_INTERVAL	msecs_to_jiffies(10)
 
+/* Stale pages and stalled rounds are asked for again this often, by default. */
+#define IOMMU_QUARANTINE_RETRY_MS	1000
+#define IOMMU_QUARANTINE_RETRY_MS_MAX	3600000
+
 /* debugfs tables look at no more than this many blocks of each list. */
 #define IOMMU_QUARANTINE_WALK_MAX	4096
 
@@ -135,6 +139,11 @@ static atomic64_t iommu_quarantine_shared_completed;
 static atomic_long_t iommu_quarantine_shared_held;
 static u64 iommu_quarantine_round;		/* pending round, 0 if none */
 static unsigned long iommu_quarantine_last_forced;
+static unsigned long iommu_quarantine_last_retry;
+/* debugfs retry_ms; 0: only the shrinker and drains ask again. */
+static unsigned int iommu_quarantine_retry_ms __read_mostly = IOMMU_QUARANTINE_RETRY_MS;
+/* Slots whose busy pages a cache wants back; bit 0: a round is wanted. */
+static DECLARE_BITMAP(iommu_quarantine_wanted, IOMMU_QUARANTINE_MAX_DOMAINS);
 static unsigned long iommu_quarantine_requests;
 
 static atomic_long_t iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_COUNT];
@@ -580,28 +589,39 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
  */
 bool __iommu_quarantine_busy(struct page *page, unsigned int order)
 {
-	unsigned long i, nr_pages = 1UL << order;
+	unsigned long pfn = page_to_pfn(page), end_pfn = pfn + (1UL << order);
 	struct page_ext *page_ext, *ext;
-	bool busy = false;
+	unsigned long i, next;
+	unsigned int slot;
+	u64 tag = 0;
 
 	/* Pairs with the full barrier of the other user's reference drop. */
 	smp_rmb();
-	page_ext = page_ext_get(page);
-	if (!page_ext)
-		return false;
-	for (i = 0, ext = page_ext; i < nr_pages && !busy; i++, ext = page_ext_next(ext)) {
-		u64 tag = atomic64_read(iommu_quarantine_tag_of(ext));
-
-		/* A block in use is never HELD; warn, and call it busy. */
-		if (WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) == IOMMU_QUARANTINE_SLOT_HELD))
-			busy = true;
-		else
-			busy = !iommu_quarantine_tag_safe(tag);
+	/* Gigantic pages span page_ext sections: one run at a time. */
+	for (; pfn < end_pfn && !tag; pfn = next) {
+		next = min(end_pfn, ALIGN(pfn + 1, IOMMU_QUARANTINE_RUN_PAGES));
+		page_ext = page_ext_get(pfn_to_page(pfn));
+		if (!page_ext)
+			continue;
+		for (i = pfn, ext = page_ext; i < next && !tag; i++, ext = page_ext_next(ext)) {
+			tag = atomic64_read(iommu_quarantine_tag_of(ext));
+			if (iommu_quarantine_tag_safe(tag))
+				tag = 0;
+		}
+		page_ext_put(page_ext);
 	}
-	page_ext_put(page_ext);
-	if (busy)
-		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED, 1);
-	return busy;
+	/* (A HELD tag, a block in use on a hold list, was warned about.) */
+	if (!tag)
+		return false;
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED, 1);
+	/*
+	 * Nothing else may flush for it soon: a page in a cache is not held.
+	 * Ask its domain (a round for SHARED) to invalidate.
+	 */
+	slot = iommu_quarantine_tag_slot(tag);
+	set_bit(slot == IOMMU_QUARANTINE_SLOT_SHARED ? 0 : slot, iommu_quarantine_wanted);
+	iommu_quarantine_kick(false);
+	return true;
 }
 EXPORT_SYMBOL_GPL(__iommu_quarantine_busy);
 
@@ -887,14 +907,30 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
 {
 	bool may_force = urgent || !time_before(jiffies, iommu_quarantine_last_forced +
 						IOMMU_QUARANTINE_FORCE_INTERVAL);
-	bool force = !!force_reason, deferred = false;
+	unsigned long retry_jiffies = msecs_to_jiffies(READ_ONCE(iommu_quarantine_retry_ms));
+	bool retry = urgent || (retry_jiffies &&
+				!time_before(jiffies, iommu_quarantine_last_retry + retry_jiffies));
+	long stale = atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE]);
+	struct iommu_quarantine_slot *slots = iommu_quarantine_slots;
+	unsigned long *wanted = iommu_quarantine_wanted;
+	bool force = !!force_reason, deferred = false, want_round = false, retrying = false;
 	unsigned int i, flushed = 0;
 	unsigned long released;
+	long held;
 
 	lockdep_assert_held(&iommu_quarantine_mutex);
+	/*
+	 * Pages a failed invalidation keeps, or a round it stalls, are asked
+	 * for again once a second: a device that recovered gives them back,
+	 * one that did not costs a flush a second, not a hundred.
+	 */
+	if (!force && retry && (stale || iommu_quarantine_round)) {
+		force_reason = "retry";
+		force = true;
+		retrying = true;
+	}
 	if (force && may_force) {
-		long held = iommu_quarantine_held_now();
-
+		held = iommu_quarantine_held_now();
 		for (i = 1; i < IOMMU_QUARANTINE_MAX_DOMAINS; i++) {
 			struct iommu_quarantine_slot *slot = &iommu_quarantine_slots[i];
 
@@ -907,28 +943,55 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
 		deferred = true;
 	}
 
+	/* Busy pages a cache would reuse: their domains flush now. */
+	if (!bitmap_empty(wanted, IOMMU_QUARANTINE_MAX_DOMAINS)) {
+		if (may_force) {
+			held = iommu_quarantine_held_now();
+			flushed = 0;
+			for_each_set_bit(i, wanted, IOMMU_QUARANTINE_MAX_DOMAINS) {
+				clear_bit(i, wanted);
+				if (i)
+					flushed += iommu_quarantine_flush_domain(&slots[i]);
+				else
+					want_round = true;
+			}
+			iommu_quarantine_last_forced = jiffies;
+			trace_iommu_quarantine_force_flush("reuse", flushed, held);
+		} else {
+			deferred = true;
+		}
+	}
+
 	iommu_quarantine_round_check();
 	released = iommu_quarantine_release_safe();
 
-	if (atomic_long_read(&iommu_quarantine_shared_held)) {
-		if (may_force) {
-			if (iommu_quarantine_round)
-				iommu_quarantine_round_retry();
-			else
-				iommu_quarantine_round_start();
+	if (atomic_long_read(&iommu_quarantine_shared_held) || want_round) {
+		if (!iommu_quarantine_round && may_force) {
+			iommu_quarantine_round_start();
 			iommu_quarantine_last_forced = jiffies;
-			if (iommu_quarantine_round_check())
-				released += iommu_quarantine_release_safe();
+		} else if (iommu_quarantine_round && retry) {
+			iommu_quarantine_round_retry();
+			iommu_quarantine_last_retry = jiffies;
+		} else if (!iommu_quarantine_round) {
+			deferred = true;
 		}
-		/* Until the round completes, come back for it. */
-		deferred |= iommu_quarantine_round || !may_force;
+		if (iommu_quarantine_round_check())
+			released += iommu_quarantine_release_safe();
 	}
+	if (retrying && may_force)
+		iommu_quarantine_last_retry = jiffies;
 
 	if (deferred) {
-		if (force)
+		/* A retry needs no request: the next pass finds it due again. */
+		if (force && !retrying)
 			set_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests);
 		mod_delayed_work(system_unbound_wq, &iommu_quarantine_work,
 				 IOMMU_QUARANTINE_FORCE_INTERVAL);
+	} else if (retry_jiffies &&
+		   (atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE]) ||
+		    iommu_quarantine_round)) {
+		/* Not mod_delayed_work(): a kick meanwhile must not wait. */
+		queue_delayed_work(system_unbound_wq, &iommu_quarantine_work, retry_jiffies);
 	}
 	return released;
 }
@@ -1602,6 +1665,46 @@ static ssize_t iommu_quarantine_cap_write(struct file *file, const char __user *
 	return count;
 }
 
+static int iommu_quarantine_retry_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%u\n", READ_ONCE(iommu_quarantine_retry_ms));
+	return 0;
+}
+
+static int iommu_quarantine_retry_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, iommu_quarantine_retry_show, NULL);
+}
+
+/* Milliseconds between retries of stale pages, 0 (never) to one hour. */
+static ssize_t iommu_quarantine_retry_write(struct file *file, const char __user *ubuf,
+					    size_t count, loff_t *ppos)
+{
+	unsigned int ms;
+	char buf[16];
+
+	if (!count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (kstrtouint(buf, 10, &ms) || ms > IOMMU_QUARANTINE_RETRY_MS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(iommu_quarantine_retry_ms, ms);
+	/* The next pass schedules the retries anew. */
+	iommu_quarantine_kick(false);
+	return count;
+}
+
+static const struct file_operations iommu_quarantine_retry_fops = {
+	.owner		= THIS_MODULE,
+	.open		= iommu_quarantine_retry_open,
+	.read		= seq_read,
+	.write		= iommu_quarantine_retry_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 static const struct file_operations iommu_quarantine_cap_fops = {
 	.owner		= THIS_MODULE,
 	.open		= iommu_quarantine_cap_open,
@@ -1620,6 +1723,7 @@ static int __init iommu_quarantine_debugfs_init(void)
 	dir = debugfs_create_dir("iommu_quarantine", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL, &iommu_quarantine_stats_fops);
 	debugfs_create_file("cap_bytes", 0644, dir, NULL, &iommu_quarantine_cap_fops);
+	debugfs_create_file("retry_ms", 0644, dir, NULL, &iommu_quarantine_retry_fops);
 	debugfs_create_file("domains", 0444, dir, NULL, &iommu_quarantine_domains_fops);
 	debugfs_create_file("held", 0444, dir, NULL, &iommu_quarantine_held_fops);
 	return 0;

@@ -350,6 +350,12 @@ check_debugfs_input() {
 			printf "$v" >"$f" 2>/dev/null && accepted="$accepted ${f##*/}='$v'" ||
 				refused=$((refused + 1))
 		done
+		if [ "${f##*/}" = retry_ms ]; then
+			for v in -1 3600001 4294967296 " 1000" "1000 1000" 99999999999999999999999; do
+				printf '%s' "$v" >"$f" 2>/dev/null && accepted="$accepted ${f##*/}='$v'" ||
+					refused=$((refused + 1))
+			done
+		fi
 		if [ "${f##*/}" = cap_bytes ]; then
 			for v in 0 -1 -4096 4095 " 4096" "4096 4096" 18446744073709551615 \
 				18446744073709551616 99999999999999999999999; do

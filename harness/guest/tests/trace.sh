@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The quarantine's tracepoints fire, with the right fields: pages held and
 # released around lazy unmaps, a failed invalidation making pages stale, and
-# flushes forced by the shrinker (drop_caches) and by the cap (cap_bytes
-# lowered below what is held). Leaves nothing held and no flush pending.
+# flushes forced by the shrinker (drop_caches) and by the retry of stale
+# pages (retry_ms). Leaves nothing held and no flush pending.
 . /harness/lib.sh
 
 T=/sys/kernel/tracing
@@ -33,7 +33,6 @@ events() { grep -o 'iommu_quarantine_[a-z_]*: .*' $T/trace; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
 
 saved_fq=$(cat $FQ_TIMEOUT)
-saved_cap=$(cat $QUARANTINE_DIR/cap_bytes)
 echo 0 >$T/tracing_on
 echo >$T/trace
 echo 1 >$E/enable
@@ -82,25 +81,24 @@ case $forced in
 esac
 tap_is "$(quarantine_stat 'pages held now')" 2 "stale pages survive the shrinker's failed flush"
 
-# Over the cap, with invalidations working again: a forced flush frees them.
+# Invalidations work again: the quarantine's retry (once a second while
+# pages are stale) flushes the domain and frees them.
 echo >$T/trace
 fail_invalidations off
-echo 4096 >$QUARANTINE_DIR/cap_bytes
 wait_stat 'pages held now' 0 || tap_diag "still held: $(quarantine_stat 'pages held now')"
 usleep 200000	# the pass that released them reports them when it ends
-forced=$(events | grep '^iommu_quarantine_force_flush: reason="cap"' | tail -n 1)
+forced=$(events | grep '^iommu_quarantine_force_flush: reason="retry"' | tail -n 1)
 tap_diag "$forced"
 case $forced in
-*" domains=1 held=2") tap_ok "iommu_quarantine_force_flush: over the cap, 1 domain flushed" ;;
-*) tap_fail "iommu_quarantine_force_flush: over the cap, 1 domain holding 2 pages flushed" ;;
+*" domains=1 held=2") tap_ok "iommu_quarantine_force_flush: the retry flushed 1 domain" ;;
+*) tap_fail "iommu_quarantine_force_flush: the retry flushed 1 domain holding 2 pages" ;;
 esac
 released=$(events | grep '^iommu_quarantine_release: ' | field released |
 	awk '{ n += $1 } END { print n + 0 }')
-tap_is "$released" 2 "iommu_quarantine_release: the 2 stale pages released after the forced flush"
+tap_is "$released" 2 "iommu_quarantine_release: the 2 stale pages released after the retry"
 tap_is "$(quarantine_stat 'pages held now')" 0 "nothing held any more"
 
 echo 0 >$T/tracing_on
 echo 0 >$E/enable
-echo "$saved_cap" >$QUARANTINE_DIR/cap_bytes
 echo "$saved_fq" >$FQ_TIMEOUT
 tap_done

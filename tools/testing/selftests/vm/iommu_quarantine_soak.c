@@ -479,7 +479,8 @@ static void bad_fields(int fd)
 	const unsigned long p = TEST_IOMMU_QUARANTINE_FAULT_PROBE;
 	const unsigned long b = TEST_IOMMU_QUARANTINE_BENCH;
 
-	BAD(fd, a, good_attack, flags, 0x2, "ATTACK unknown flag");
+	BAD(fd, a, good_attack, flags, (TEST_IOMMU_QUARANTINE_ATTACK_FLAGS << 1) &
+	    ~TEST_IOMMU_QUARANTINE_ATTACK_FLAGS, "ATTACK the first unknown flag");
 	BAD(fd, a, good_attack, flags, ~0U, "ATTACK all flags");
 	BAD(fd, a, good_attack, delay_us, TEST_IOMMU_QUARANTINE_MAX_DELAY_US + 1,
 	    "ATTACK delay_us just over the limit");
