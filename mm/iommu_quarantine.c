@@ -1638,21 +1638,30 @@ static int iommu_quarantine_held_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(iommu_quarantine_held);
 
-static int iommu_quarantine_cap_show(struct seq_file *m, void *v)
+/* A debugfs file holding one number: how to read it, how to set it from text. */
+struct iommu_quarantine_knob {
+	unsigned long (*get)(void);
+	int (*set)(const char *buf);
+};
+
+static int iommu_quarantine_knob_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu\n", iommu_quarantine_get_cap());
+	struct iommu_quarantine_knob *knob = m->private;
+
+	seq_printf(m, "%lu\n", knob->get());
 	return 0;
 }
 
-static int iommu_quarantine_cap_open(struct inode *inode, struct file *file)
+static int iommu_quarantine_knob_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, iommu_quarantine_cap_show, NULL);
+	return single_open(file, iommu_quarantine_knob_show, inode->i_private);
 }
 
-static ssize_t iommu_quarantine_cap_write(struct file *file, const char __user *ubuf,
-					  size_t count, loff_t *ppos)
+static ssize_t iommu_quarantine_knob_write(struct file *file, const char __user *ubuf,
+					   size_t count, loff_t *ppos)
 {
-	unsigned long bytes;
+	struct seq_file *m = file->private_data;
+	struct iommu_quarantine_knob *knob = m->private;
 	char buf[32];
 
 	if (!count || count >= sizeof(buf))
@@ -1660,58 +1669,51 @@ static ssize_t iommu_quarantine_cap_write(struct file *file, const char __user *
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (iommu_quarantine_parse_cap(buf, &bytes) || iommu_quarantine_set_cap(bytes))
-		return -EINVAL;
-	return count;
+	return knob->set(buf) ? -EINVAL : count;
 }
 
-static int iommu_quarantine_retry_show(struct seq_file *m, void *v)
+static const struct file_operations iommu_quarantine_knob_fops = {
+	.owner		= THIS_MODULE,
+	.open		= iommu_quarantine_knob_open,
+	.read		= seq_read,
+	.write		= iommu_quarantine_knob_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int iommu_quarantine_cap_set(const char *buf)
 {
-	seq_printf(m, "%u\n", READ_ONCE(iommu_quarantine_retry_ms));
-	return 0;
+	unsigned long bytes;
+
+	return iommu_quarantine_parse_cap(buf, &bytes) ?: iommu_quarantine_set_cap(bytes);
 }
 
-static int iommu_quarantine_retry_open(struct inode *inode, struct file *file)
+static struct iommu_quarantine_knob iommu_quarantine_cap_knob = {
+	.get	= iommu_quarantine_get_cap,
+	.set	= iommu_quarantine_cap_set,
+};
+
+static unsigned long iommu_quarantine_retry_get(void)
 {
-	return single_open(file, iommu_quarantine_retry_show, NULL);
+	return READ_ONCE(iommu_quarantine_retry_ms);
 }
 
 /* Milliseconds between retries of stale pages, 0 (never) to one hour. */
-static ssize_t iommu_quarantine_retry_write(struct file *file, const char __user *ubuf,
-					    size_t count, loff_t *ppos)
+static int iommu_quarantine_retry_set(const char *buf)
 {
 	unsigned int ms;
-	char buf[16];
 
-	if (!count || count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
 	if (kstrtouint(buf, 10, &ms) || ms > IOMMU_QUARANTINE_RETRY_MS_MAX)
 		return -EINVAL;
 	WRITE_ONCE(iommu_quarantine_retry_ms, ms);
 	/* The next pass schedules the retries anew. */
 	iommu_quarantine_kick(false);
-	return count;
+	return 0;
 }
 
-static const struct file_operations iommu_quarantine_retry_fops = {
-	.owner		= THIS_MODULE,
-	.open		= iommu_quarantine_retry_open,
-	.read		= seq_read,
-	.write		= iommu_quarantine_retry_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
-
-static const struct file_operations iommu_quarantine_cap_fops = {
-	.owner		= THIS_MODULE,
-	.open		= iommu_quarantine_cap_open,
-	.read		= seq_read,
-	.write		= iommu_quarantine_cap_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
+static struct iommu_quarantine_knob iommu_quarantine_retry_knob = {
+	.get	= iommu_quarantine_retry_get,
+	.set	= iommu_quarantine_retry_set,
 };
 
 static int __init iommu_quarantine_debugfs_init(void)
@@ -1722,8 +1724,10 @@ static int __init iommu_quarantine_debugfs_init(void)
 		return 0;
 	dir = debugfs_create_dir("iommu_quarantine", NULL);
 	debugfs_create_file("stats", 0444, dir, NULL, &iommu_quarantine_stats_fops);
-	debugfs_create_file("cap_bytes", 0644, dir, NULL, &iommu_quarantine_cap_fops);
-	debugfs_create_file("retry_ms", 0644, dir, NULL, &iommu_quarantine_retry_fops);
+	debugfs_create_file("cap_bytes", 0644, dir, &iommu_quarantine_cap_knob,
+			    &iommu_quarantine_knob_fops);
+	debugfs_create_file("retry_ms", 0644, dir, &iommu_quarantine_retry_knob,
+			    &iommu_quarantine_knob_fops);
 	debugfs_create_file("domains", 0444, dir, NULL, &iommu_quarantine_domains_fops);
 	debugfs_create_file("held", 0444, dir, NULL, &iommu_quarantine_held_fops);
 	return 0;
