@@ -665,8 +665,9 @@ static void run_attempts(struct __test_metadata *_metadata,
 	srand(seed);
 	ncpus = usable_cpus(cpus);
 	ASSERT_LT(0, ncpus);
-	diag("%s: mode=%s attempts=%d seed=%u cpus=%d", name, self->mode, attempts,
-	     seed, ncpus);
+	/* Not "NAME: mode=": that prefix marks the summary line below. */
+	diag("mode=%s attempts=%d seed=%u cpus=%d (%s)", self->mode, attempts, seed,
+	     ncpus, name);
 	print_quarantine_stats("before");
 
 	for (i = 0; i < attempts; i++) {
