@@ -565,8 +565,15 @@ static void test_page_list(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, list_empty(&list));
 	KUNIT_EXPECT_EQ(test, READ_ONCE(race.holds), LIST_TEST_PAGES / 2);
-	/* Released inline, while free_unref_page_list() was still running. */
-	KUNIT_EXPECT_GE(test, released, LIST_TEST_PAGES / 2);
+	/*
+	 * Usually both were released inline, inside free_unref_page_list();
+	 * the worker, on another CPU, may take one first. Said, not checked:
+	 * without the unlinking before the prepare step, the first one
+	 * released there corrupts the lists (checked by hand: list_del
+	 * corruption, then an oops).
+	 */
+	kunit_info(test, "%ld of %d held pages released within the call\n", released,
+		   LIST_TEST_PAGES / 2);
 	for (i = 0; i < LIST_TEST_PAGES; i++)
 		KUNIT_EXPECT_TRUE(test, iqt_wait_released(pages[i]));
 }
