@@ -140,12 +140,12 @@ static void free_tracked(struct kunit *test, struct page *page, unsigned int ord
 	__free_pages(page, order);
 }
 
-static void test_order0(struct kunit *test)
+/*
+ * @page, tagged by @td and freed, stays out of the allocator until @td's
+ * next invalidation, and is back after it.
+ */
+static void held_until_flush(struct kunit *test, struct test_domain *td, struct page *page)
 {
-	struct test_domain *td = get_domain(test, 0);
-	long released_before = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
-	struct page *page = iqt_get_recyclable(test, 0);
-
 	tag(td, page, 1);
 	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 0));
 	settle();
@@ -153,6 +153,15 @@ static void test_order0(struct kunit *test)
 
 	flush_domain(td, true);
 	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
+}
+
+static void test_order0(struct kunit *test)
+{
+	struct test_domain *td = get_domain(test, 0);
+	long released_before = iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED);
+	struct page *page = iqt_get_recyclable(test, 0);
+
+	held_until_flush(test, td, page);
 	KUNIT_EXPECT_GE(test, iommu_quarantine_counter_read(IOMMU_QUARANTINE_COUNTER_RELEASED),
 			released_before + 1);
 }
@@ -588,12 +597,7 @@ static void test_generation_wrap(struct kunit *test)
 	struct page *page = iqt_get_recyclable(test, 0);
 
 	iommu_quarantine_skip_generations(&td->qd, BIT_ULL(48));
-	tag(td, page, 1);
-	KUNIT_EXPECT_FALSE(test, free_and_probe(test, page, 0));
-	settle();
-	KUNIT_EXPECT_FALSE(test, iqt_released(page));
-	flush_domain(td, true);
-	KUNIT_EXPECT_TRUE(test, wait_released(test, page));
+	held_until_flush(test, td, page);
 }
 
 static int iommu_quarantine_test_init(struct kunit *test)
