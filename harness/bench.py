@@ -361,14 +361,13 @@ def main():
     if not 1 <= args.reps <= 100:
         parser.error('--reps must be 1 to 100')
 
-    import check
     start = time.time()
-    kernels = {'bench': check.Kernel('bench', 'bench', what='no debug options, quarantine on'),
-               'bench-off': check.KERNELS['bench-off']}
+    kernels = {'bench': hqlib.Kernel('bench', 'bench', what='no debug options, quarantine on'),
+               'bench-off': hqlib.KERNELS['bench-off']}
     if not args.no_build:
         for k in kernels.values():
             print('== building the %s kernel (%s)' % (k.name, k.what), flush=True)
-            ok, tail, log = check.build_kernel(k)
+            ok, tail, log = hqlib.build_kernel(k)
             if not ok:
                 print(tail, file=sys.stderr)
                 sys.exit('error: the %s kernel did not build (log: %s)' % (k.name, log))

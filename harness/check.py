@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Build what the tests need, run every test suite, print a summary.
 
-Each suite is a kernel build or a boot of the arm64 guest. A boot counts the
-TAP results of the guest tests it ran, the KUnit results on its console, and
-one more failure if the kernel reported a bug (WARN, BUG, lockdep, KASAN...)
-or the boot did not finish (panic, hang, QEMU exit). The last line is
-"N passed, N failed"; the exit status is non-zero if anything failed or
-nothing ran.
+Each suite is a kernel build, a host check or a boot of a guest (arm64 with
+an SMMUv3, x86_64 with VT-d). A boot counts the TAP results of the guest
+tests it ran, the KUnit results on its console, and one more failure if
+the kernel reported a bug (WARN, BUG, lockdep, KASAN...) or the boot did not
+finish (panic, hang, QEMU exit). The last line is "N passed, N failed"; the
+exit status is non-zero if anything failed or nothing ran.
 """
 
 import argparse
@@ -45,33 +45,71 @@ class Result:
         self.notes.append('skipped: %s (%s)' % (what, why))
 
 
-def run_step(cmd, log, env=None):
-    """Run a harness command; return (ok, last lines of its output)."""
-    with open(log, 'w') as f:
-        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
-    with open(log, errors='replace') as f:
-        tail = '\n'.join(f.read().splitlines()[-30:])
-    return rc == 0, tail
+def count_tap(res, name, lines, finished=True, skips=None):
+    """Count a guest test's TAP results; a finished test's plan must match.
 
-
-def count_tap(res, name, lines):
-    seen = 0
+    A result may skip only if SKIPS (description: why) lists it, and a
+    listed one must skip.
+    """
+    skips = skips or {}
+    seen, plans = 0, []
     for line in lines:
+        if line.startswith('Bail out!'):
+            res.fail('%s: bailed out: %s' % (name, line[len('Bail out!'):].strip()))
+            continue
+        m = re.match(r'^1\.\.(\d+)', line)
+        if m:
+            plans.append(int(m.group(1)))
+            continue
         m = TAP_RE.match(line)
         if not m:
             continue
         seen += 1
         what = '%s: %s' % (name, m.group(2))
-        if m.group(3) == 'SKIP':
+        if m.group(3) == 'SKIP' and m.group(2) in skips:
             res.skip(what, (m.group(4) or '').strip())
+        elif m.group(3) == 'SKIP':
+            res.fail('%s skipped, which it must not here (%s)' % (what, (m.group(4) or '').strip()))
+        elif m.group(2) in skips:
+            res.fail('%s ran, but should skip here (%s)' % (what, skips[m.group(2)]))
         elif m.group(1):
             res.fail(what, '\n'.join('    ' + l for l in lines if l.startswith('#')))
         else:
             res.ok(what)
+    if not finished:
+        pass        # the caller says why it did not finish (or that it was asked)
+    elif seen and len(plans) != 1:
+        res.fail('%s: %s' % (name, 'no TAP plan line (1..N): it did not finish'
+                             if not plans else 'more than one TAP plan line'))
+    elif plans and plans[0] != seen:
+        res.fail('%s: the TAP plan says %d results, %d were reported' % (name, plans[0], seen))
     return seen
 
 
-def count_kunit(res, boot):
+# Our KUnit suites. A boot that runs KUnit must run the ones it names, and
+# only their cases are counted: other suites built in are not ours.
+KUNIT_SUITES = ('iommu_quarantine', 'iommu_quarantine_dma', 'iommu_quarantine_reuse')
+
+# The cases that skip in a boot, by what the boot lacks; a skip not listed
+# fails, and so does a listed case that did not skip.
+SKIP_INIT_ON_FREE = {'iommu_quarantine.test_init_on_free': 'needs init_on_free=1'}
+SKIPS_LAZY = dict(SKIP_INIT_ON_FREE, **{
+    'iommu_quarantine_dma.test_dma_lazy_unprotected': 'the control, for iommu_quarantine=off',
+    'iommu_quarantine_dma.test_dma_strict': 'needs iommu.strict=1'})
+SKIPS_OFF = {'iommu_quarantine_dma.test_dma_lazy': 'needs iommu_quarantine=on',
+             'iommu_quarantine_dma.test_dma_strict': 'needs iommu.strict=1'}
+# The attack's cases that need another mode.
+ATTACK_SKIPS_LAZY = {'attack.failed_strict_unmap': 'needs strict mode'}
+ATTACK_SKIPS_OFF = {'attack.failed_strict_unmap': 'needs strict mode',
+                    'attack.stale_after_failed_flush': 'needs lazy mode with the quarantine'}
+ATTACK_SKIPS_STRICT = {'attack.stale_after_failed_flush': 'needs lazy mode with the quarantine'}
+SKIPS_STRICT = dict(SKIP_INIT_ON_FREE, **{
+    'iommu_quarantine_dma.test_dma_lazy': 'needs iommu.strict=0',
+    'iommu_quarantine_dma.test_dma_lazy_unprotected': 'needs iommu.strict=0'})
+
+
+def count_kunit(res, boot, suites, skips):
+    """Count the cases of our KUnit SUITES on BOOT's console, skips pinned."""
     sys.path.insert(0, os.path.join(hqlib.SRC, 'tools/testing/kunit'))
     import kunit_parser
     lines = boot.console().splitlines(keepends=True)
@@ -86,22 +124,54 @@ def count_kunit(res, boot):
             test = kunit_parser.parse_run_tests(lines)
         finally:
             kunit_parser.stdout._output = saved
-    c = test.counts
-    if c.passed + c.failed + c.crashed + c.skipped == 0:
-        res.fail('kunit: no KUnit test ran')
-        return
-    res.passed += c.passed
-    res.skipped += c.skipped
-    for _ in range(c.failed + c.crashed + c.errors):
-        res.failed += 1
-    if c.failed + c.crashed + c.errors:
-        res.failures.append('kunit: %d failed, %d crashed, %d errors (see %s)' % (
-            c.failed, c.crashed, c.errors, os.path.relpath(log, hqlib.ROOT)))
-    res.notes.append('kunit: %d passed, %d failed, %d skipped (%s)' % (
-        c.passed, c.failed + c.crashed + c.errors, c.skipped, os.path.relpath(log, hqlib.ROOT)))
+    status = kunit_parser.TestStatus
+    ran = {t.name: t for t in test.subtests}
+    counts = {'passed': 0, 'failed': 0, 'skipped': 0}
+    seen_skips = set()
+    for name in suites:
+        suite = ran.get(name)
+        if suite is None:
+            res.fail('kunit: suite %s did not run' % name)
+            counts['failed'] += 1
+            continue
+        if not suite.subtests:
+            res.fail('kunit: suite %s ran no case (%s)' % (name, suite.status.name))
+            counts['failed'] += 1
+            continue
+        for case in suite.subtests:
+            what = '%s.%s' % (name, case.name)
+            if case.status == status.SKIPPED and what in skips:
+                res.skip('kunit: ' + what, skips[what])
+                seen_skips.add(what)
+                counts['skipped'] += 1
+            elif case.status == status.SKIPPED:
+                res.fail('kunit: %s skipped, which it must not here' % what,
+                         '\n'.join(case.log[-5:]))
+                counts['failed'] += 1
+            elif case.status == status.SUCCESS and what not in skips:
+                res.ok('kunit: ' + what)
+                counts['passed'] += 1
+            elif case.status == status.SUCCESS:
+                res.fail('kunit: %s ran, but should skip here (%s)' % (what, skips[what]))
+                counts['failed'] += 1
+            else:
+                res.fail('kunit: %s %s' % (what, case.status.name.lower()),
+                         'see ' + os.path.relpath(log, hqlib.ROOT))
+                counts['failed'] += 1
+        if all(c.status == status.SKIPPED for c in suite.subtests):
+            res.fail('kunit: every case of %s skipped' % name)
+    for what in sorted(set(skips) - seen_skips):
+        suite, case = what.split('.', 1)
+        if suite in suites and suite in ran and case not in {c.name for c in ran[suite].subtests}:
+            res.fail('kunit: %s, expected to skip here, did not run' % what)
+    others = [t.name for t in test.subtests if t.name not in suites]
+    res.notes.append('kunit: %s: %d passed, %d failed, %d skipped as expected (%s)%s' % (
+        ', '.join(suites), counts['passed'], counts['failed'], counts['skipped'],
+        os.path.relpath(log, hqlib.ROOT),
+        '; not counted: ' + ', '.join(others) if others else ''))
 
 
-def check_boot(res, boot, run, kunit):
+def check_boot(res, boot, run, kunit, skips=None):
     sections = boot.sections()
     for name in run:
         if name not in sections:
@@ -110,7 +180,7 @@ def check_boot(res, boot, run, kunit):
             continue
         rc, lines = sections[name]
         failed_before = res.failed
-        seen = count_tap(res, name, lines)
+        seen = count_tap(res, name, lines, finished=rc is not None, skips=skips)
         if rc is None and boot.ended == 'dumped' and 'HQ-DUMP' in lines:
             pass    # the host ended the boot after the dump, as asked
         elif rc is None:
@@ -121,7 +191,7 @@ def check_boot(res, boot, run, kunit):
         elif seen == 0 and rc == 0:
             res.fail('%s: reported no test result' % name, '\n'.join(lines[-15:]))
     if kunit:
-        count_kunit(res, boot)
+        count_kunit(res, boot, kunit, skips or {})
     if boot.ended not in ('done', 'dumped'):
         res.fail('boot did not finish: %s' % (boot.reason or boot.ended),
                  'last console lines (%s):\n%s' % (boot.console_path, boot.console_tail()))
@@ -131,41 +201,13 @@ def check_boot(res, boot, run, kunit):
                  '\n'.join('    ' + b for b in bugs[:10]) + '\n    (%s)' % boot.console_path)
 
 
-class Kernel:
-    """A kernel the suites boot: a flavour plus extra config fragments."""
-
-    def __init__(self, name, flavour, fragments=(), what=''):
-        self.name, self.flavour, self.fragments, self.what = name, flavour, fragments, what
-
-
-KERNELS = {k.name: k for k in [
-    Kernel('test', 'test', what='debug options, quarantine built in and on by default'),
-    Kernel('bench-off', 'bench', ['quarantine-off.config'],
-           what='no debug options, quarantine compiled out'),
-]}
-
-
-def build_kernel(kernel):
-    """Build a kernel and its initramfs; return (ok, last log lines, log path)."""
-    os.makedirs(hqlib.LOGS, exist_ok=True)
-    env = dict(os.environ, HQ_OBJ_NAME=kernel.name)
-    log = os.path.join(hqlib.LOGS, 'build-%s.log' % kernel.name)
-    ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
-                        [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments],
-                        log, env)
-    if ok:
-        ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
-                            log + '.initramfs', env)
-    return ok, tail, log
-
-
 class Suite:
     """A boot of the guest; an optional suite runs only when named by --only."""
 
-    def __init__(self, name, kernel='test', append='', run=(), kunit=False,
+    def __init__(self, name, kernel='test', append='', run=(), kunit=(), skips=None,
                  post=None, dump=False, timeout=600, optional=False, drivers=False):
         self.name, self.kernel, self.append = name, kernel, append
-        self.run, self.kunit = list(run), kunit
+        self.run, self.kunit, self.skips = list(run), tuple(kunit), skips or {}
         self.post, self.dump, self.timeout = post, dump, timeout
         self.optional, self.drivers = optional, drivers
 
@@ -182,7 +224,7 @@ class Suite:
                           timeout=self.timeout, dump=dump, extra_qemu=extra)
         res.notes.append('boot took %.0fs, logs: %s' % (boot.seconds, os.path.relpath(
             boot.console_path, hqlib.ROOT)))
-        check_boot(res, boot, self.run, self.kunit)
+        check_boot(res, boot, self.run, self.kunit, self.skips)
         if self.post:
             self.post(res, boot, dump)
         return res
@@ -523,32 +565,39 @@ SUITES = [
     # "bench" is the benchmarks' smoke variant (200 ms a run): it proves
     # they run in each mode; the bench-report suite reads their output.
     Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1 hugepages=2',
-          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=KUNIT_SUITES,
+          skips=SKIPS_LAZY),
     Suite('boot-strict', append='iommu.strict=1 hugepages=2',
-          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=KUNIT_SUITES,
+          skips=SKIPS_STRICT),
     # init_on_free applied when a held page is released (needs the free
     # page readable, so debug_pagealloc off for this boot).
     Suite('init-on-free', append='iommu.strict=0 init_on_free=1 debug_pagealloc=off '
-          'kunit.filter_glob=iommu_quarantine', kunit=True),
+          'kunit.filter_glob=iommu_quarantine', kunit=['iommu_quarantine']),
+    # Off: the DMA suite's control (lazy without the quarantine reuses the
+    # page at once); the other suites have nothing to test and skip.
     Suite('quarantine-off', append='iommu.strict=0 iommu_quarantine=0 hq.quarantine=off',
-          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=['iommu_quarantine_dma'],
+          skips=SKIPS_OFF),
     # Malformed values, each given once: each is refused, the default kept.
     Suite('bad-param', append='iommu.strict=0 ' + ' '.join(
           'iommu_quarantine' + v for v in BAD_PARAM_VALUES) + ' hq.bad_param=1 kunit.enable=0',
           run=['quarantine-state']),
     Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
-          run=['iommu-domain', 'quarantine-state', 'bench'], kunit=True),
+          run=['iommu-domain', 'quarantine-state', 'bench']),
     HostSuite('bench-report', bench_report),
     # The DMA use-after-free through a stale IOTLB entry (edu + test driver):
     # it must work with the quarantine off, and never with it on or strict.
-    Suite('attack-lazy', append='iommu.strict=0 kunit.enable=0', run=['attack']),
+    Suite('attack-lazy', append='iommu.strict=0 kunit.enable=0', run=['attack'],
+          skips=ATTACK_SKIPS_LAZY),
     Suite('attack-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
-          run=['attack']),
-    Suite('attack-strict', append='iommu.strict=1 kunit.enable=0', run=['attack']),
+          run=['attack'], skips=ATTACK_SKIPS_OFF),
+    Suite('attack-strict', append='iommu.strict=1 kunit.enable=0', run=['attack'],
+          skips=ATTACK_SKIPS_STRICT),
     # Strict with a quarantine on edu's domain, as an ATS device would get:
     # an unmap whose invalidation fails keeps its page out until a flush.
     Suite('attack-strict-ats', append='iommu.strict=1 dma_iommu.strict_quarantine=1 '
-          'kunit.enable=0', run=['attack']),
+          'kunit.enable=0', run=['attack'], skips=ATTACK_SKIPS_STRICT),
     # The tracepoints, then a known quarantine state dumped and read back
     # with drgn and tools/mm/iommu_quarantine.py; the script's errors on a
     # kernel without the quarantine and on one that has it off.
@@ -607,16 +656,15 @@ def main():
     os.makedirs(hqlib.LOGS, exist_ok=True)
     results, built = [], {}
     start = time.time()
-    for kernel in [k for k in KERNELS.values() if any(s.kernel == k.name for s in suites)]:
+    for kernel in [k for k in hqlib.KERNELS.values() if any(s.kernel == k.name for s in suites)]:
         res = Result('build-' + kernel.name)
-        obj = hqlib.obj_dir(kernel.name)
         if args.no_build:
-            built[kernel.name] = os.path.exists(os.path.join(obj, 'arch/arm64/boot/Image'))
+            built[kernel.name] = os.path.exists(hqlib.kernel_image(kernel.name))
             continue
         print('== building the %s kernel (%s) and its initramfs' % (kernel.name, kernel.what),
               flush=True)
         build_start = time.time()
-        ok, tail, log = build_kernel(kernel)
+        ok, tail, log = hqlib.build_kernel(kernel)
         built[kernel.name] = ok
         res.notes.append('took %.0fs, log: %s' % (time.time() - build_start,
                                                   os.path.relpath(log, hqlib.ROOT)))

@@ -1,5 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Boot the arm64 guest under QEMU and read what it reports.
+"""Boot the guest under QEMU and read what it reports.
+
+The guest is arm64 "virt" with an SMMUv3, or x86_64 "q35" with VT-d for a
+kernel built with HQ_ARCH=x86_64; edu, the DMA engine, is behind the IOMMU.
 
 One boot is one QEMU run: the kernel of a flavour, our initramfs, a kernel
 command line and a list of guest tests. Kernel messages go to a serial log
@@ -19,6 +22,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HARNESS = os.path.join(ROOT, 'harness')
 BUILD = os.environ.get('HQ_BUILD', os.path.join(ROOT, 'build'))
 SRC = os.path.join(BUILD, 'linux')
 LOGS = os.path.join(BUILD, 'logs')
@@ -47,6 +51,42 @@ KERNEL_BUG_RE = re.compile('|'.join(KERNEL_BUG_PATTERNS))
 
 def obj_dir(flavour):
     return os.path.join(BUILD, 'obj-' + flavour)
+
+
+def kernel_arch(kernel):
+    """arm64 or x86_64: what build/obj-KERNEL was configured for."""
+    try:
+        with open(os.path.join(obj_dir(kernel), '.config')) as f:
+            return 'x86_64' if re.search(r'^CONFIG_X86_64=y$', f.read(), re.M) else 'arm64'
+    except FileNotFoundError:
+        return 'arm64'
+
+
+def kernel_image(kernel):
+    """The image QEMU boots for build/obj-KERNEL."""
+    return os.path.join(obj_dir(kernel), {'arm64': 'arch/arm64/boot/Image',
+                                          'x86_64': 'arch/x86/boot/bzImage'}[kernel_arch(kernel)])
+
+
+def machine(arch, smp, mem):
+    """QEMU's machine for ARCH: (command, console device, machine arguments).
+
+    arm64: "virt" with its SMMUv3 in front of the PCI bus. x86_64: "q35"
+    with an Intel VT-d IOMMU (caching mode off, so that Linux keeps lazy
+    flushing; no interrupt remapping, which TCG does not need) placed
+    before every PCI device, as QEMU requires.
+    """
+    if arch == 'x86_64':
+        return ('qemu-system-x86_64', 'ttyS0',
+                ['-M', 'q35', '-accel', 'tcg', '-cpu', 'qemu64',
+                 '-smp', str(smp), '-m', mem,
+                 '-device', 'intel-iommu,intremap=off,caching-mode=off',
+                 # Test output: a virtio console without ACCESS_PLATFORM
+                 # (not translated), as virtio-mmio is on arm64.
+                 '-device', 'virtio-serial-pci,disable-legacy=on'])
+    return ('qemu-system-aarch64', 'ttyAMA0',
+            ['-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
+             '-smp', str(smp), '-m', mem, '-device', 'virtio-serial-device'])
 
 
 class QMP:
@@ -178,8 +218,8 @@ def boot(kernel, name, run=(), append='', timeout=600, dump=None,
     with the VM paused) and the boot ends there.
     """
     os.makedirs(LOGS, exist_ok=True)
-    obj = obj_dir(kernel)
-    image = os.path.join(obj, 'arch/arm64/boot/Image')
+    image = kernel_image(kernel)
+    arch = kernel_arch(kernel)
     initrd = initramfs or os.path.join(BUILD, 'initramfs-%s.cpio.gz' % kernel)
     for path in (image, initrd):
         if not os.path.exists(path):
@@ -192,21 +232,22 @@ def boot(kernel, name, run=(), append='', timeout=600, dump=None,
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
 
-    cmdline = 'console=ttyAMA0 panic=-1 ' + append
+    qemu_bin, console, machine_args = machine(arch, smp, mem)
+    cmdline = 'console=%s panic=-1 ' % console
+    if arch == 'x86_64':
+        cmdline += 'intel_iommu=on '
+    cmdline += append
     if run:
         cmdline += ' hq.run=' + ','.join(run)
     if shell:
         cmdline += ' hq.shell=1'
-    qemu = ['qemu-system-aarch64',
-            '-M', 'virt,iommu=smmuv3,gic-version=3',
-            '-cpu', 'cortex-a57', '-smp', str(smp), '-m', mem,
+    qemu = [qemu_bin] + machine_args + [
             '-display', 'none', '-no-reboot',
             # No network: the default NIC needs ipxe-qemu's option ROM.
             '-nic', 'none',
             '-kernel', image, '-initrd', initrd, '-append', cmdline.strip(),
             '-device', 'edu',
             '-device', 'vmcoreinfo',
-            '-device', 'virtio-serial-device',
             '-chardev', 'file,id=hqout,path=' + result.out_path,
             '-device', 'virtconsole,chardev=hqout',
             '-qmp', 'unix:%s,server=on,wait=off' % qmp_path]
@@ -277,3 +318,45 @@ def _dump(qmp_path, path):
     qmp.command('dump-guest-memory', paging=False, protocol='file:' + path)
     qmp.command('quit')
     qmp.close()
+
+
+# The kernels: built by harness/kernel and harness/initramfs.
+
+def run_step(cmd, log, env=None):
+    """Run a harness command; return (ok, last lines of its output)."""
+    with open(log, 'w') as f:
+        rc = subprocess.call(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    with open(log, errors='replace') as f:
+        tail = '\n'.join(f.read().splitlines()[-30:])
+    return rc == 0, tail
+
+
+class Kernel:
+    """A kernel the suites boot: a flavour, an architecture, extra fragments."""
+
+    def __init__(self, name, flavour, fragments=(), what='', arch='arm64'):
+        self.name, self.flavour, self.fragments, self.what = name, flavour, fragments, what
+        self.arch = arch
+
+
+KERNELS = {k.name: k for k in [
+    Kernel('test', 'test', what='debug options, quarantine built in and on by default'),
+    Kernel('bench-off', 'bench', ['quarantine-off.config'],
+           what='no debug options, quarantine compiled out'),
+    Kernel('x86-test', 'test', arch='x86_64',
+           what='x86_64 for q35 with VT-d, the test kernel\'s options'),
+]}
+
+
+def build_kernel(kernel):
+    """Build a kernel and its initramfs; return (ok, last log lines, log path)."""
+    os.makedirs(LOGS, exist_ok=True)
+    env = dict(os.environ, HQ_OBJ_NAME=kernel.name, HQ_ARCH=kernel.arch)
+    log = os.path.join(LOGS, 'build-%s.log' % kernel.name)
+    ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
+                        [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments],
+                        log, env)
+    if ok:
+        ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
+                            log + '.initramfs', env)
+    return ok, tail, log

@@ -9,9 +9,27 @@ HQ_BUILD=${HQ_BUILD:-$HQ_ROOT/build}
 HQ_SRC=$HQ_BUILD/linux			# git work tree: tag "pristine" + one commit per patch
 HQ_LOGS=$HQ_BUILD/logs
 HQ_BASE_TARBALL=/usr/src/linux-source-6.1.tar.xz
-HQ_ARCH=arm64
-HQ_PATCH_FROM="IOMMU page quarantine developers <iommu-quarantine@localhost>"
-HQ_CROSS=aarch64-linux-gnu-
+# The From: line of the files in patches/ (the export signs off as its user).
+HQ_PATCH_HEADER_FROM="IOMMU page quarantine developers <iommu-quarantine@localhost>"
+# The guest's architecture: arm64 (QEMU virt + SMMUv3, the default) or
+# x86_64 (QEMU q35 + VT-d). HQ_IMAGE is the kernel image kbuild makes.
+HQ_ARCH=${HQ_ARCH:-arm64}
+case $HQ_ARCH in
+arm64)
+	HQ_CROSS=aarch64-linux-gnu-
+	HQ_IMAGE=arch/arm64/boot/Image
+	HQ_DEB_ARCH=arm64
+	;;
+x86_64)
+	HQ_CROSS=
+	HQ_IMAGE=arch/x86/boot/bzImage
+	HQ_DEB_ARCH=amd64
+	;;
+*)
+	printf 'error: HQ_ARCH=%s: arm64 or x86_64\n' "$HQ_ARCH" >&2
+	exit 1
+	;;
+esac
 # The directories whose new files are laid over the kernel tree.
 HQ_OVERLAY_DIRS="mm include drivers lib kernel tools Documentation samples"
 
@@ -62,8 +80,9 @@ hq_apt_install() {
 # The tools every kernel build and boot needs.
 hq_need_build_tools() {
 	hq_need_tools "$HQ_BASE_TARBALL:linux-source-6.1" \
-		"${HQ_CROSS}gcc:gcc-aarch64-linux-gnu" \
+		"aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu" \
 		"/usr/aarch64-linux-gnu/include/bits/wordsize.h:libc6-dev-arm64-cross" \
+		"gcc:gcc" "/usr/lib/x86_64-linux-gnu/libc.a:libc6-dev" \
 		"make:make" "flex:flex" \
 		"bison:bison" "bc:bc" "/usr/include/libelf.h:libelf-dev" \
 		"/usr/include/openssl/ssl.h:libssl-dev" "cpio:cpio" \
@@ -80,7 +99,8 @@ hq_need_static_tools() {
 }
 
 hq_need_qemu() {
-	hq_need_tools "qemu-system-aarch64:qemu-system-arm" "timeout:coreutils"
+	hq_need_tools "qemu-system-aarch64:qemu-system-arm" "qemu-system-x86_64:qemu-system-x86" \
+		"timeout:coreutils"
 }
 
 # Path of the object directory of a kernel flavour.

@@ -89,13 +89,31 @@ edu_bind_test_driver() {
 	echo "$edu"
 }
 
-# Make every SMMUv3 invalidation report failure (on) or none (off), through
-# CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION's fault-injection attributes.
+# The IOMMU driver's fault-injection directory for invalidations that do
+# not complete (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION on arm64,
+# CONFIG_FAIL_INTEL_IOMMU_INVALIDATION on x86_64); empty if there is none.
+inject_dir() {
+	local d
+	for d in fail_arm_smmu_v3_invalidation fail_intel_iommu_invalidation; do
+		[ -d /sys/kernel/debug/$d ] && echo /sys/kernel/debug/$d && return
+	done
+	true
+}
+
+# Make every IOMMU invalidation report failure (on) or none (off).
 fail_invalidations() {
-	local d=/sys/kernel/debug/fail_arm_smmu_v3_invalidation p=0
+	local d p=0
+	d=$(inject_dir)
 	[ "$1" = on ] && p=100
-	[ -d $d ] && echo 0 >$d/verbose && echo 1 >$d/interval && echo -1 >$d/times &&
+	[ -n "$d" ] && echo 0 >$d/verbose && echo 1 >$d/interval && echo -1 >$d/times &&
 		echo $p >$d/probability
+}
+
+# Translation faults the IOMMU reported so far (SMMUv3 F_TRANSLATION events,
+# VT-d DMA remapping faults). Both drivers rate-limit these lines, enough to
+# tell none from some.
+iommu_faults() {
+	dmesg | grep -cE 'arm-smmu-v3.* event 0x10 received|DMAR: \[DMA (Read|Write)'
 }
 
 # The lazy flush timeout (dma_iommu.fq_timeout_ms, test-only knob).

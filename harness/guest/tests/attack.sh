@@ -4,17 +4,11 @@
 # /harness/bin/iommu_quarantine_attack judges the result by mode. Lazy
 # without the quarantine: the write lands in the reallocated page. Lazy with
 # it: the page is never handed out early and no victim changes. Strict, and
-# lazy once the flush has run: the write faults in the SMMU (event 0x10).
+# lazy once the flush has run: the write faults in the IOMMU.
 . /harness/lib.sh
 
 prog=/harness/bin/iommu_quarantine_attack
 driver=test_iommu_quarantine
-
-# SMMU translation faults (F_TRANSLATION) reported so far. The driver
-# rate-limits these lines (10 per 5 s), enough to tell none from some.
-smmu_faults() {
-	dmesg | grep -c 'arm-smmu-v3.* event 0x10 received'
-}
 
 # run_attack OUTPUT TESTS: run the selftests named in TESTS (comma list),
 # show their output as TAP comments (so that only our lines count), turn
@@ -78,38 +72,38 @@ fi
 tap_diag "kernel command line: $(cat /proc/cmdline)"
 tap_diag "edu's IOMMU domain: $(cat /sys/bus/pci/devices/$edu/iommu_group/type 2>/dev/null)"
 
-# The write after the flush, alone, so that the SMMU reports are its own.
-before=$(smmu_faults)
+# The write after the flush, alone, so that the IOMMU reports are its own.
+before=$(iommu_faults)
 run_attack /tmp/attack-fault.out fault_after_flush
 rc=$?
 exit_status $rc
-after=$(smmu_faults)
+after=$(iommu_faults)
 if passed /tmp/attack-fault.out fault_after_flush; then
 	if [ "$after" -gt "$before" ]; then
-		tap_ok "the SMMU reported $((after - before)) translation fault(s) for the write after the flush"
+		tap_ok "the IOMMU reported $((after - before)) translation fault(s) for the write after the flush"
 	else
-		tap_fail "the SMMU reported a translation fault for the write after the flush"
+		tap_fail "the IOMMU reported a translation fault for the write after the flush"
 	fi
 fi
 
 # The rest: argument checks, the control run, the window, the attack.
-before=$(smmu_faults)
+before=$(iommu_faults)
 run_attack /tmp/attack.out bad_arguments,control_without_dma,stale_write_window,stale_after_failed_flush,failed_strict_unmap,use_after_free,page_frag_reuse
 rc=$?
 exit_status $rc
-after=$(smmu_faults)
+after=$(iommu_faults)
 summary=$(grep -o "attack: mode=.*" /tmp/attack.out)
 frag=$(grep -o "page_frag: mode=.*" /tmp/attack.out)
 [ -n "$frag" ] && tap_diag "$frag"
 [ -n "$summary" ] && tap_diag "$summary"
-tap_diag "SMMU translation faults during the attack: $((after - before))"
+tap_diag "IOMMU translation faults during the attack: $((after - before))"
 # In strict mode the writes after the unmap must fault, not just miss.
 case $summary in
 *mode=strict*)
 	if [ "$after" -gt "$before" ]; then
-		tap_ok "strict: the device's writes after the unmap faulted in the SMMU"
+		tap_ok "strict: the device's writes after the unmap faulted in the IOMMU"
 	else
-		tap_fail "strict: the device's writes after the unmap faulted in the SMMU"
+		tap_fail "strict: the device's writes after the unmap faulted in the IOMMU"
 	fi
 	;;
 esac

@@ -83,8 +83,9 @@ hotplug_loop() {
 
 # 2 s windows in which 25% of the invalidations fail, for $1 seconds.
 inject_loop() {
-	local d=/sys/kernel/debug/fail_arm_smmu_v3_invalidation
-	local end=$(($(uptime_s) + $1)) windows=0
+	local d end windows=0
+	d=$(inject_dir)
+	end=$(($(uptime_s) + $1))
 	echo 0 >$d/verbose && echo 1 >$d/interval && echo -1 >$d/times || return 1
 	while [ "$(uptime_s)" -lt $((end - 2)) ]; do
 		sleep 2
@@ -131,7 +132,7 @@ if [ "$stress" = 1 ]; then
 	hotplug=$!
 	inject=
 	if [ $quarantine = on ] && [ "$want" = DMA-FQ ] &&
-	   [ -d /sys/kernel/debug/fail_arm_smmu_v3_invalidation ]; then
+	   [ -n "$(inject_dir)" ]; then
 		inject_loop "$seconds" >/tmp/inject &
 		inject=$!
 	fi

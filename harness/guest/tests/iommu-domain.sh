@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
-# Boot smoke test: the SMMUv3 probed, and the edu DMA device sits behind it
-# in a lazy (DMA-FQ) domain with iommu.strict=0, a strict (DMA) one with
-# iommu.strict=1.
+# Boot smoke test: the IOMMU probed (the SMMUv3 on arm64, VT-d on x86_64),
+# and the edu DMA device sits behind it in a lazy (DMA-FQ) domain with
+# iommu.strict=0, a strict (DMA) one with iommu.strict=1.
 . /harness/lib.sh
 
-smmus=$(ls /sys/class/iommu 2>/dev/null | grep -c smmu3)
-tap_is "$smmus" 1 "one SMMUv3 registered in /sys/class/iommu"
+case $(uname -m) in
+x86_64) kind="VT-d unit" pattern='^dmar[0-9]' ;;
+*) kind=SMMUv3 pattern=smmu3 ;;
+esac
+iommus=$(ls /sys/class/iommu 2>/dev/null | grep -c "$pattern")
+tap_is "$iommus" 1 "one $kind registered in /sys/class/iommu"
 
 edu=$(pci_find $EDU_VENDOR $EDU_DEVICE) || edu=
 if [ -z "$edu" ]; then

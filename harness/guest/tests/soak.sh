@@ -27,7 +27,7 @@ prog=/harness/bin/iommu_quarantine_soak
 driver=test_iommu_quarantine
 dir=/sys/kernel/debug/iommu_quarantine
 stats=$dir/stats
-inject=/sys/kernel/debug/fail_arm_smmu_v3_invalidation
+inject=$(inject_dir)
 fq=/sys/module/dma_iommu/parameters/fq_timeout_ms
 cpu1=/sys/devices/system/cpu/cpu1/online
 work=/tmp/soak
@@ -83,7 +83,7 @@ flush_now() {
 }
 
 set_injection() {	# PERCENT
-	[ -d $inject ] || return 0
+	[ -n "$inject" ] || return 0
 	echo 0 >$inject/verbose
 	echo 1 >$inject/interval
 	echo -1 >$inject/times
@@ -239,7 +239,7 @@ run_load() {
 	hotplug_loop "$s" &
 	loops=$!
 	if [ "$lazy" = 1 ]; then
-		if [ -d $inject ]; then
+		if [ -n "$inject" ]; then
 			inject_loop "$s" &
 			loops="$loops $!"
 		fi
@@ -304,7 +304,7 @@ check_quiescent() {	# NAME
 	flush_now
 	held=$(counter "pages held now")
 	tap_is "$held" 0 "$name: nothing held after the load and a forced flush"
-	if [ -d $inject ]; then
+	if [ -n "$inject" ]; then
 		set_injection 100
 		$prog attack 2 >$work/$name.stale 2>&1
 		flush_now
@@ -421,7 +421,7 @@ if [ "$(group_type)" != DMA-FQ ]; then
 	tap_done
 	exit
 fi
-[ -d $inject ] || tap_skip "injected invalidation failures" "no $inject"
+[ -n "$inject" ] || tap_skip "injected invalidation failures" "no $inject"
 default_cap=$(cat $dir/cap_bytes)
 shrinker_runs=0
 start=$(now)

@@ -50,7 +50,16 @@
 #define QUARANTINE_STATS	QUARANTINE_DIR "/stats"
 #define DROP_CACHES_PATH	"/proc/sys/vm/drop_caches"
 #define STRICT_QUARANTINE_PATH	"/sys/module/dma_iommu/parameters/strict_quarantine"
-#define FAIL_INVALIDATION_DIR	"/sys/kernel/debug/fail_arm_smmu_v3_invalidation"
+
+/* The IOMMU drivers' fault injection for invalidations that do not complete. */
+static const char * const fail_invalidation_dirs[] = {
+	"/sys/kernel/debug/fail_arm_smmu_v3_invalidation",	/* FAIL_ARM_SMMU_V3_INVALIDATION */
+	"/sys/kernel/debug/fail_intel_iommu_invalidation",	/* FAIL_INTEL_IOMMU_INVALIDATION */
+};
+
+#define NO_FAIL_INVALIDATION \
+	"no invalidation fault injection (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION, " \
+	"CONFIG_FAIL_INTEL_IOMMU_INVALIDATION)"
 
 /* Upstream's IOVA_FQ_TIMEOUT, in effect when there is no knob. */
 #define DEFAULT_FQ_TIMEOUT_MS	10
@@ -254,13 +263,32 @@ static long vmstat_quarantined(void)
 	return value;
 }
 
-/* Make every CMD_SYNC of the SMMU report a timeout, or stop doing so. */
+/* The fault-injection directory of this machine's IOMMU driver, or NULL. */
+static const char *fail_invalidation_dir(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fail_invalidation_dirs); i++)
+		if (!access(fail_invalidation_dirs[i], F_OK))
+			return fail_invalidation_dirs[i];
+	return NULL;
+}
+
+static bool write_attr(const char *dir, const char *attr, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, attr);
+	return write_str(path, value);
+}
+
+/* Make every invalidation of the IOMMU report a failure, or stop doing so. */
 static bool fail_invalidations(bool fail)
 {
-	return write_str(FAIL_INVALIDATION_DIR "/verbose", "0") &&
-	       write_str(FAIL_INVALIDATION_DIR "/interval", "1") &&
-	       write_str(FAIL_INVALIDATION_DIR "/times", "-1") &&
-	       write_str(FAIL_INVALIDATION_DIR "/probability", fail ? "100" : "0");
+	const char *dir = fail_invalidation_dir();
+
+	return dir && write_attr(dir, "verbose", "0") && write_attr(dir, "interval", "1") &&
+	       write_attr(dir, "times", "-1") && write_attr(dir, "probability", fail ? "100" : "0");
 }
 
 static bool pin_to_cpu(int cpu)
@@ -545,9 +573,8 @@ TEST_F(attack, stale_after_failed_flush)
 		return;
 	if (self->strict || !self->quarantine)
 		SKIP(return, "mode=%s: needs lazy mode with the quarantine", self->mode);
-	if (access(FAIL_INVALIDATION_DIR, F_OK))
-		SKIP(return, "no %s (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION)",
-		     FAIL_INVALIDATION_DIR);
+	if (!fail_invalidation_dir())
+		SKIP(return, NO_FAIL_INVALIDATION);
 
 	/* Let earlier tests' pages go first. */
 	usleep((self->fq_timeout_ms + FLUSH_SLACK_MS) * 1000);
@@ -603,9 +630,8 @@ TEST_F(attack, failed_strict_unmap)
 		return;
 	if (!self->strict)
 		SKIP(return, "mode=%s: needs strict mode", self->mode);
-	if (access(FAIL_INVALIDATION_DIR, F_OK))
-		SKIP(return, "no %s (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION)",
-		     FAIL_INVALIDATION_DIR);
+	if (!fail_invalidation_dir())
+		SKIP(return, NO_FAIL_INVALIDATION);
 	quarantined = self->quarantine &&
 		      read_line(STRICT_QUARANTINE_PATH, on, sizeof(on)) && on[0] == 'Y';
 
