@@ -168,11 +168,44 @@ def read_message(path):
     return subject, '\n'.join(body)
 
 
-def lib_sh(name):
-    """A variable of harness/lib.sh (the exporter's identity, for one)."""
-    with open(os.path.join(HARNESS, 'lib.sh')) as f:
-        m = re.search(r'^%s="?([^"\n]*)"?' % re.escape(name), f.read(), re.M)
-    return m.group(1) if m else None
+def exporter_identity():
+    """"Name <email>" of whoever exports: HQ_PATCH_FROM, else git's
+    user.name and user.email. It signs off every patch (the Developer's
+    Certificate of Origin is theirs to give) and is the MAINTAINERS entry's
+    M: line, so there is no default: no identity, no export."""
+    identity = os.environ.get('HQ_PATCH_FROM', '').strip()
+    if not identity:
+        name = subprocess.run(['git', 'config', 'user.name'], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+        email = subprocess.run(['git', 'config', 'user.email'], cwd=ROOT, capture_output=True,
+                               text=True).stdout.strip()
+        if not name or not email:
+            raise ValueError('no identity to sign the patches off with: set git config '
+                             'user.name and user.email (or HQ_PATCH_FROM="Name <email>")')
+        identity = '%s <%s>' % (name, email)
+    m = re.fullmatch(r'([^<>@]+?)\s*<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>', identity)
+    if not m or m.group(2).endswith(('.localdomain', '.invalid')):
+        raise ValueError('%r is not "Name <user@domain>" with a real domain: it cannot sign '
+                         'off patches' % identity)
+    return identity
+
+
+# The MAINTAINERS entry the series adds names whoever sends it.
+MAINTAINERS_ENTRY = 'IOMMU PAGE QUARANTINE\n'
+
+
+def add_maintainer(src, identity):
+    """Put the exporter on the M: line of our MAINTAINERS entry."""
+    path = os.path.join(src, 'MAINTAINERS')
+    with open(path) as f:
+        text = f.read()
+    if MAINTAINERS_ENTRY not in text:
+        return False
+    text = text.replace(MAINTAINERS_ENTRY, MAINTAINERS_ENTRY + 'M:\t%s\n' % identity, 1)
+    with open(path, 'w') as f:
+        f.write(text)
+    git('add', 'MAINTAINERS', cwd=src)
+    return True
 
 
 def log(msg):
@@ -257,6 +290,8 @@ def commit_series(src, entries, identity):
             shutil.copy2(os.path.join(ROOT, f), dst)
         if e.files:
             git('add', '-f', '--', *[f for f, _ in e.files], cwd=src)
+        if e.has_diff and 'MAINTAINERS' in git('diff', '--cached', '--name-only', cwd=src):
+            add_maintainer(src, identity)
         subject, body = read_message(e.source)
         message = subject + '\n\n' + (body + '\n\n' if body else '') + \
             'Signed-off-by: %s\n' % identity
@@ -633,7 +668,11 @@ def main():
     build = os.environ.get('HQ_BUILD', os.path.join(ROOT, 'build'))
     work = os.path.abspath(args.work or os.path.join(build, 'series-work'))
     out = os.path.abspath(args.output)
-    identity = os.environ.get('HQ_PATCH_FROM') or lib_sh('HQ_PATCH_FROM')
+    try:
+        identity = exporter_identity()
+    except ValueError as e:
+        print('error: %s' % e, file=sys.stderr)
+        sys.exit(2)
     checks = Checks()
     start = time.time()
     src = prepare_base(work)

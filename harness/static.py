@@ -17,6 +17,7 @@ did and how long it took. Objects go to build/obj-sparse, obj-x86 and
 obj-docs, next to build/linux so that ccache hits across trees.
 """
 
+import glob
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import subprocess
 import time
 
 import hqlib
+import series as series_py
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HARNESS, 'configs')
@@ -349,9 +351,22 @@ def series(res):
     every step built (the objects it touches)."""
     start = time.time()
     log = os.path.join(hqlib.LOGS, 'series.log')
+    # No sign-off without a real identity: a placeholder is refused.
+    bad = subprocess.run([os.path.join(HARNESS, 'series'), '-o', os.path.join(
+        hqlib.BUILD, 'series-refused')], capture_output=True, text=True,
+        env=dict(os.environ, HQ_PATCH_FROM='IOMMU page quarantine <iommu-quarantine@localhost>'))
+    (res.ok if bad.returncode == 2 and 'cannot sign off' in bad.stderr else res.fail)(
+        'series: export refused with a placeholder identity', bad.stderr[-300:])
+    env = dict(os.environ)
+    try:
+        identity = series_py.exporter_identity()
+    except ValueError:
+        # This machine has no git identity: sign with one for the check.
+        identity = env['HQ_PATCH_FROM'] = 'iommuq check <check@iommuq.example.org>'
+        res.notes.append('series: no git identity here, exported as %s' % identity)
     proc = subprocess.run([os.path.join(HARNESS, 'series'), '-o',
                            os.path.join(hqlib.BUILD, 'series')],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=env)
     with open(log, 'w') as f:
         f.write(proc.stdout + proc.stderr)
     lines = proc.stdout.splitlines()
@@ -372,5 +387,14 @@ def series(res):
             res.notes.append('series: ' + m.group(2))
     if proc.returncode == 2 or (proc.returncode and not res.failed):
         res.fail('harness/series failed', tail(proc.stdout + proc.stderr))
+    else:
+        patches = sorted(glob.glob(os.path.join(hqlib.BUILD, 'series', '0*.patch')))
+        unsigned = [os.path.basename(p) for p in patches[1:]
+                    if 'Signed-off-by: %s\n' % identity not in open(p).read()]
+        (res.fail if unsigned or not patches else res.ok)(
+            'series: every patch signed off by %s' % identity, ' '.join(unsigned))
+        maint = [p for p in patches if 'MAINTAINERS' in os.path.basename(p)]
+        (res.ok if maint and '+M:\t%s\n' % identity in open(maint[0]).read() else res.fail)(
+            'series: the MAINTAINERS entry names %s' % identity)
     res.notes.append('series export and checks: %.0fs (log: %s)' % (
         time.time() - start, os.path.relpath(log, hqlib.ROOT)))
