@@ -68,25 +68,36 @@ def kernel_image(kernel):
                                           'x86_64': 'arch/x86/boot/bzImage'}[kernel_arch(kernel)])
 
 
-def machine(arch, smp, mem):
-    """QEMU's machine for ARCH: (command, console device, machine arguments).
+# The x86_64 IOMMU models of QEMU: VT-d with caching mode off, so that
+# Linux keeps lazy flushing, and no interrupt remapping, which TCG does not
+# need; AMD-Vi, which advertises NpCache, so that 6.1 forces strict mode
+# ("AMD-Vi: Using strict mode due to virtualization").
+X86_IOMMUS = {'intel': ('intel-iommu,intremap=off,caching-mode=off', 'intel_iommu=on'),
+              'amd': ('amd-iommu', 'intel_iommu=off')}
+
+
+def machine(arch, smp, mem, iommu=None):
+    """QEMU's machine for ARCH: (command, console device, machine arguments,
+    kernel command line).
 
     arm64: "virt" with its SMMUv3 in front of the PCI bus. x86_64: "q35"
-    with an Intel VT-d IOMMU (caching mode off, so that Linux keeps lazy
-    flushing; no interrupt remapping, which TCG does not need) placed
-    before every PCI device, as QEMU requires.
+    with IOMMU (X86_IOMMUS, default intel) placed before every PCI device,
+    as QEMU requires.
     """
     if arch == 'x86_64':
+        device, cmdline = X86_IOMMUS[iommu or 'intel']
         return ('qemu-system-x86_64', 'ttyS0',
                 ['-M', 'q35', '-accel', 'tcg', '-cpu', 'qemu64',
                  '-smp', str(smp), '-m', mem,
-                 '-device', 'intel-iommu,intremap=off,caching-mode=off',
+                 '-device', device,
                  # Test output: a virtio console without ACCESS_PLATFORM
                  # (not translated), as virtio-mmio is on arm64.
-                 '-device', 'virtio-serial-pci,disable-legacy=on'])
+                 '-device', 'virtio-serial-pci,disable-legacy=on'], cmdline)
+    if iommu:
+        raise ValueError('arm64 has one IOMMU model, the SMMUv3')
     return ('qemu-system-aarch64', 'ttyAMA0',
             ['-M', 'virt,iommu=smmuv3,gic-version=3', '-cpu', 'cortex-a57',
-             '-smp', str(smp), '-m', mem, '-device', 'virtio-serial-device'])
+             '-smp', str(smp), '-m', mem, '-device', 'virtio-serial-device'], '')
 
 
 class QMP:
@@ -210,7 +221,7 @@ def driver_devices(name):
 
 
 def boot(kernel, name, run=(), append='', timeout=600, dump=None,
-         shell=False, smp=2, mem='1G', extra_qemu=(), initramfs=None):
+         shell=False, smp=2, mem='1G', extra_qemu=(), initramfs=None, iommu=None):
     """Boot kernel build/obj-KERNEL once and wait for it; returns a Boot.
 
     With dump=PATH, the guest test that prints "HQ-DUMP" on its output gets
@@ -232,11 +243,9 @@ def boot(kernel, name, run=(), append='', timeout=600, dump=None,
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
 
-    qemu_bin, console, machine_args = machine(arch, smp, mem)
-    cmdline = 'console=%s panic=-1 ' % console
-    if arch == 'x86_64':
-        cmdline += 'intel_iommu=on '
-    cmdline += append
+    qemu_bin, console, machine_args, machine_cmdline = machine(arch, smp, mem, iommu)
+    cmdline = ' '.join(a for a in ('console=%s panic=-1' % console, machine_cmdline, append)
+                       if a)
     if run:
         cmdline += ' hq.run=' + ','.join(run)
     if shell:

@@ -91,10 +91,11 @@ edu_bind_test_driver() {
 
 # The IOMMU driver's fault-injection directory for invalidations that do
 # not complete (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION on arm64,
-# CONFIG_FAIL_INTEL_IOMMU_INVALIDATION on x86_64); empty if there is none.
+# CONFIG_FAIL_INTEL_IOMMU_INVALIDATION or _AMD_ on x86_64); empty if none.
 inject_dir() {
 	local d
-	for d in fail_arm_smmu_v3_invalidation fail_intel_iommu_invalidation; do
+	for d in fail_arm_smmu_v3_invalidation fail_intel_iommu_invalidation \
+		fail_amd_iommu_invalidation; do
 		[ -d /sys/kernel/debug/$d ] && echo /sys/kernel/debug/$d && return
 	done
 	true
@@ -110,10 +111,10 @@ fail_invalidations() {
 }
 
 # Translation faults the IOMMU reported so far (SMMUv3 F_TRANSLATION events,
-# VT-d DMA remapping faults). Both drivers rate-limit these lines, enough to
-# tell none from some.
+# VT-d DMA remapping faults, AMD-Vi IO page faults). The drivers rate-limit
+# these lines, enough to tell none from some.
 iommu_faults() {
-	dmesg | grep -cE 'arm-smmu-v3.* event 0x10 received|DMAR: \[DMA (Read|Write)'
+	dmesg | grep -cE 'arm-smmu-v3.* event 0x10 received|DMAR: \[DMA (Read|Write)|Event logged \[IO_PAGE_FAULT'
 }
 
 # The lazy flush timeout (dma_iommu.fq_timeout_ms, test-only knob).

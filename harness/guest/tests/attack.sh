@@ -9,6 +9,20 @@
 
 prog=/harness/bin/iommu_quarantine_attack
 driver=test_iommu_quarantine
+# hq.fault_reports=0: this IOMMU model reports no translation faults (QEMU's
+# AMD-Vi), so the checks that a write faulted are skipped, saying why.
+fault_reports=$(cmdline_value hq.fault_reports 1)
+
+# check_faults BEFORE AFTER DESCRIPTION: the IOMMU reported faults in between.
+check_faults() {
+	if [ "$fault_reports" = 0 ]; then
+		tap_skip "$3" "this IOMMU model reports no translation faults"
+	elif [ "$2" -gt "$1" ]; then
+		tap_ok "$3 ($(($2 - $1)) reported)"
+	else
+		tap_fail "$3"
+	fi
+}
 
 # run_attack OUTPUT TESTS: run the selftests named in TESTS (comma list),
 # show their output as TAP comments (so that only our lines count), turn
@@ -79,11 +93,7 @@ rc=$?
 exit_status $rc
 after=$(iommu_faults)
 if passed /tmp/attack-fault.out fault_after_flush; then
-	if [ "$after" -gt "$before" ]; then
-		tap_ok "the IOMMU reported $((after - before)) translation fault(s) for the write after the flush"
-	else
-		tap_fail "the IOMMU reported a translation fault for the write after the flush"
-	fi
+	check_faults "$before" "$after" "the IOMMU reported a translation fault for the write after the flush"
 fi
 
 # The rest: argument checks, the control run, the window, the attack.
@@ -100,11 +110,7 @@ tap_diag "IOMMU translation faults during the attack: $((after - before))"
 # In strict mode the writes after the unmap must fault, not just miss.
 case $summary in
 *mode=strict*)
-	if [ "$after" -gt "$before" ]; then
-		tap_ok "strict: the device's writes after the unmap faulted in the IOMMU"
-	else
-		tap_fail "strict: the device's writes after the unmap faulted in the IOMMU"
-	fi
+	check_faults "$before" "$after" "strict: the device's writes after the unmap faulted in the IOMMU"
 	;;
 esac
 tap_done

@@ -470,11 +470,14 @@ run_load lazy-1s $p1 1
 check_quiescent lazy-1s
 
 at "strict run"
+# Other devices may have lazy domains of their own (on x86_64 every PCI
+# device is translated): edu's must be the one that leaves.
+domains=$(grep -c '^domain ' $stats)
 switch_type DMA
 tagged=$(counter "pages tagged")
 run_load strict $p2 0
 tap_is "$(counter "pages tagged")" "$tagged" "strict: no page tagged"
-tap_is "$(grep -c '^domain ' $stats)" 0 "strict: no quarantine domain"
+tap_is "$(grep -c '^domain ' $stats)" $((domains - 1)) "strict: edu's domain left the quarantine"
 
 at "lazy run, 10 ms flush window"
 switch_type DMA-FQ

@@ -55,11 +55,12 @@
 static const char * const fail_invalidation_dirs[] = {
 	"/sys/kernel/debug/fail_arm_smmu_v3_invalidation",	/* FAIL_ARM_SMMU_V3_INVALIDATION */
 	"/sys/kernel/debug/fail_intel_iommu_invalidation",	/* FAIL_INTEL_IOMMU_INVALIDATION */
+	"/sys/kernel/debug/fail_amd_iommu_invalidation",	/* FAIL_AMD_IOMMU_INVALIDATION */
 };
 
 #define NO_FAIL_INVALIDATION \
 	"no invalidation fault injection (CONFIG_FAIL_ARM_SMMU_V3_INVALIDATION, " \
-	"CONFIG_FAIL_INTEL_IOMMU_INVALIDATION)"
+	"CONFIG_FAIL_INTEL_IOMMU_INVALIDATION, CONFIG_FAIL_AMD_IOMMU_INVALIDATION)"
 
 /* Upstream's IOVA_FQ_TIMEOUT, in effect when there is no knob. */
 #define DEFAULT_FQ_TIMEOUT_MS	10

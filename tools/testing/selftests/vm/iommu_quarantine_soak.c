@@ -40,6 +40,8 @@
 
 #define DEVICE_PATH	"/dev/test_iommu_quarantine"
 #define STATS_PATH	"/sys/kernel/debug/iommu_quarantine/stats"
+/* The type of the domain of the device the test driver drives. */
+#define GROUP_TYPE_PATH	"/sys/class/misc/test_iommu_quarantine/device/iommu_group/type"
 #define MAX_SLOTS	16
 #define PAGE		4096UL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -118,6 +120,20 @@ static bool flush_completed_since(const struct domains *before, const struct dom
 			return true;
 	}
 	return false;
+}
+
+/* Is the test driver's device in a lazy (DMA-FQ) domain? */
+static bool device_lazy(void)
+{
+	char type[32] = "";
+	FILE *f = fopen(GROUP_TYPE_PATH, "r");
+
+	if (f) {
+		if (!fgets(type, sizeof(type), f))
+			type[0] = 0;
+		fclose(f);
+	}
+	return !strcmp(type, "DMA-FQ\n");
 }
 
 static int open_device(void)
@@ -217,8 +233,8 @@ static int soak_attack(unsigned int seconds)
 		}
 		read_domains(&after);
 		attempts++;
-		/* With a quarantine domain, this is a lazy domain it guards. */
-		lazy = after.nr > 0;
+		/* Other devices may have quarantine domains: ask for this one's. */
+		lazy = after.nr > 0 && device_lazy();
 		dma_early += attack.dma_early != 0;
 		if (attack.victim_bytes_changed) {
 			overwritten++;
@@ -269,19 +285,50 @@ static long meminfo_kb(const char *name)
 	return value;
 }
 
-/* The high watermarks of every zone, in KiB. */
+/*
+ * The free memory user allocations cannot take, in KiB: per populated zone,
+ * its high watermark plus what it keeps back from allocations that could
+ * use a higher zone (the largest "protection", lowmem_reserve). On x86_64
+ * the DMA zone's free pages count in MemFree but sit behind that reserve.
+ */
 static long high_watermark_kb(void)
 {
-	char line[256];
-	long pages = 0, v;
+	long pages = 0, high = 0, managed = 0, reserve = 0, v;
+	char line[256], *p;
 	FILE *f;
 
 	f = fopen("/proc/zoneinfo", "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " high %ld", &v) == 1)
-			pages += v;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Node ", 5)) {
+			if (managed > 0)
+				pages += high + reserve;
+			high = 0;
+			managed = 0;
+			reserve = 0;
+		} else if (sscanf(line, " high %ld", &v) == 1) {
+			high = v;
+		} else if (sscanf(line, " managed %ld", &v) == 1) {
+			managed = v;
+		} else if (strstr(line, "protection: (")) {
+			p = strstr(line, "protection: (") + strlen("protection: (");
+			while (*p && *p != ')') {
+				char *end;
+
+				v = strtol(p, &end, 10);
+				if (end == p) {
+					p++;
+					continue;
+				}
+				if (v > reserve)
+					reserve = v;
+				p = end;
+			}
+		}
+	}
+	if (managed > 0)
+		pages += high + reserve;
 	fclose(f);
 	return pages * (PAGE / 1024);
 }
