@@ -114,16 +114,18 @@ hq_make() {
 		CC="ccache ${HQ_CROSS}gcc" HOSTCC="ccache gcc" -j"$(hq_ncpus)" "$@"
 }
 
-# The patches of patches/series, in order.
+# The patches of the series, in order: the NAME.patch lines of
+# patches/files (its NAME.msg entries add new files only).
 hq_series_list() {
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$HQ_ROOT/patches/series" | grep -v '^$' || true
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$HQ_ROOT/patches/files" |
+		grep -E '^[A-Za-z0-9][A-Za-z0-9._-]*\.patch$' || true
 }
 
-# A hash of the series: the list and the content of every patch in it.
+# A hash of the series: its order and the content of every patch in it.
 hq_series_state() {
 	local p
 	{
-		cat "$HQ_ROOT/patches/series"
+		hq_series_list
 		for p in $(hq_series_list); do
 			cat "$HQ_ROOT/patches/$p"
 		done

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Export the work as a patch series for the mailing list, and check it.
 
-From Linux 6.1 as Debian ships it, patches/series and our new files,
+From Linux 6.1 as Debian ships it, the patches and our new files,
 following patches/files (which patch adds which file, in which order):
 
   1. commit each patch of the series on the pristine base, with its message
@@ -67,18 +67,6 @@ def overlay_files(root=ROOT):
     return sorted(set(out.split()))
 
 
-def series_patches(root=ROOT):
-    """The patches of patches/series, in order (quilt's format: '#' starts
-    a comment)."""
-    names = []
-    with open(os.path.join(root, 'patches', 'series')) as f:
-        for line in f:
-            line = line.split('#', 1)[0].strip()
-            if line:
-                names.append(line.split()[0])
-    return names
-
-
 def read_mapping(path=MAPPING):
     """Parse patches/files; return (entries, errors)."""
     entries, errors = [], []
@@ -102,13 +90,12 @@ def read_mapping(path=MAPPING):
 
 
 def check_mapping(root=ROOT, path=MAPPING):
-    """Every overlay file and every patch of patches/series in exactly one
-    patch of patches/files, and everything named there exists. Returns
-    (entries, errors)."""
+    """Every overlay file in exactly one patch of patches/files, every patch
+    in patches/ named there once, and everything named there exists.
+    Returns (entries, errors)."""
     entries, errors = read_mapping(path)
     rel = os.path.relpath(path, root)
     overlay = set(overlay_files(root))
-    series = series_patches(root)
     seen_files, seen_patches = {}, {}
     for e in entries:
         if e.name in seen_patches:
@@ -117,8 +104,6 @@ def check_mapping(root=ROOT, path=MAPPING):
         seen_patches[e.name] = e.lineno
         if not os.path.isfile(e.source):
             errors.append('%s:%d: patches/%s does not exist' % (rel, e.lineno, e.name))
-        elif e.has_diff and e.name not in series:
-            errors.append('%s:%d: %s is not in patches/series' % (rel, e.lineno, e.name))
         for f, lineno in e.files:
             if f in seen_files:
                 errors.append('%s:%d: %s is already in the patch at line %d' % (
@@ -131,14 +116,9 @@ def check_mapping(root=ROOT, path=MAPPING):
     for f in sorted(overlay - set(seen_files)):
         errors.append('%s is in no patch of %s: add it under the patch that builds it' % (
             f, rel))
-    for p in series:
-        if p not in seen_patches:
-            errors.append('patches/%s (in patches/series) is in no patch of %s' % (p, rel))
     for p in sorted(os.listdir(os.path.join(root, 'patches'))):
-        if p.endswith('.patch') and p not in series:
-            errors.append('patches/%s is not in patches/series' % p)
-        if p.endswith('.msg') and p not in seen_patches:
-            errors.append('patches/%s is in no patch of %s' % (p, rel))
+        if p.endswith(('.patch', '.msg')) and p not in seen_patches:
+            errors.append('patches/%s is not in %s' % (p, rel))
     return entries, errors
 
 
