@@ -5,6 +5,7 @@
 #   make demo            build, boot, show the IOMMU and the quarantine at work
 #   make check           build and run every test suite; ends "N passed, N failed"
 #   make bench           benchmarks: strict, lazy, lazy+quarantine side by side
+#   make bench-x86       the same on x86_64 (q35, VT-d)
 #   make soak            the soak test for SOAK_SECONDS (default 600) of load
 #   make tree            prepare build/linux (Linux 6.1 + patches/ + our files)
 #   make kernel          build the test kernel (FLAVOUR=bench for the other)
@@ -15,7 +16,7 @@
 
 FLAVOUR ?= test
 
-.PHONY: demo check bench soak tree kernel initramfs qemu-shell refresh-patches clean series
+.PHONY: demo check bench bench-x86 soak tree kernel initramfs qemu-shell refresh-patches clean series
 
 demo:
 	harness/demo
@@ -25,6 +26,9 @@ check:
 
 bench:
 	harness/bench
+
+bench-x86:
+	harness/bench --arch x86_64
 
 soak:
 	SOAK_SECONDS=$(SOAK_SECONDS) harness/check --only soak-long --only drivers-soak-long

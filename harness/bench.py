@@ -8,6 +8,9 @@ alloc/free loop, then upstream's dma_map_benchmark. Prints one table per
 benchmark with the ratios, and writes the raw numbers (results.json,
 results.csv, samples.csv) and two plots into the output directory.
 
+With --arch x86_64 the guest is q35 with VT-d instead of arm64 virt with
+an SMMUv3 (kernels x86-bench and x86-bench-off, output in build/bench-x86_64).
+
 Modes: compiled-out (quarantine compiled out, lazy), strict
 (iommu.strict=1: the quarantine is built in but idle), lazy
 (iommu_quarantine=0: built in, off at boot), lazy+quarantine.
@@ -43,8 +46,11 @@ MODES = [
     ('lazy+quarantine', 'bench', 'iommu.strict=0 iommu_quarantine=1', 'lazy + quarantine'),
 ]
 MODE_NAMES = [m[0] for m in MODES]
-NOTE = ('Times are from QEMU TCG (arm64 emulated on x86_64), not hardware: '
+NOTE = ('Times are from QEMU TCG (%s emulated on x86_64), not hardware: '
         'compare the ratios between modes, measured in the same run.')
+# The guests: arm64 virt with an SMMUv3 (the default), x86_64 q35 with VT-d.
+ARCHES = {'arm64': ('bench', 'bench-off', 'arm64 virt, SMMUv3'),
+          'x86_64': ('x86-bench', 'x86-bench-off', 'x86_64 q35, VT-d')}
 NOTE_ICOUNT = ('Guest clock: -icount shift=0, one ns per guest instruction executed '
                '(on either vCPU): "ns" are instructions.')
 
@@ -247,8 +253,8 @@ def table_memory(data, out, page_ext):
                        len(after), after[-1]['held'] if after else '-'))
 
 
-def report(data, page_ext=None, icount=False):
-    out = [NOTE] + ([NOTE_ICOUNT] if icount else []) + ['']
+def report(data, page_ext=None, icount=False, arch='arm64'):
+    out = [NOTE % ARCHES[arch][2]] + ([NOTE_ICOUNT] if icount else []) + ['']
     table_cycle(data, out)
     table_quarantine(data, out)
     table_upstream(data, out)
@@ -349,8 +355,10 @@ def main():
                         help='a few seconds per mode: --ms 200 --reps 1 --boots 1')
     parser.add_argument('--no-build', action='store_true',
                         help='use the bench kernels already built')
-    parser.add_argument('--out', default=os.path.join(hqlib.BUILD, 'bench'),
-                        help='output directory (default build/bench)')
+    parser.add_argument('--arch', choices=sorted(ARCHES), default='arm64',
+                        help='the guest: arm64 (virt, SMMUv3; default) or x86_64 (q35, VT-d)')
+    parser.add_argument('--out', help='output directory (default build/bench, '
+                        'build/bench-x86_64 for x86_64)')
     args = parser.parse_args()
     if args.smoke:
         args.ms, args.reps, args.boots = 200, 1, 1
@@ -361,9 +369,14 @@ def main():
     if not 1 <= args.reps <= 100:
         parser.error('--reps must be 1 to 100')
 
+    args.out = args.out or os.path.join(
+        hqlib.BUILD, 'bench' if args.arch == 'arm64' else 'bench-' + args.arch)
     start = time.time()
-    kernels = {'bench': hqlib.Kernel('bench', 'bench', what='no debug options, quarantine on'),
-               'bench-off': hqlib.KERNELS['bench-off']}
+    on, off, _ = ARCHES[args.arch]
+    kernels = {'bench': hqlib.Kernel(on, 'bench', what='no debug options, quarantine on',
+                                     arch=args.arch),
+               'bench-off': hqlib.Kernel(off, 'bench', ['quarantine-off.config'], arch=args.arch,
+                                         what='no debug options, quarantine compiled out')}
     if not args.no_build:
         for k in kernels.values():
             print('== building the %s kernel (%s)' % (k.name, k.what), flush=True)
@@ -377,7 +390,8 @@ def main():
     for n in range(args.boots):
         for mode, kernel, append, what in MODES:
             print('== %s: %s (%s), boot %d' % (mode, what, append, n + 1), flush=True)
-            boot = hqlib.boot(kernel, 'bench-%s-%d' % (mode.replace('+', '-'), n + 1),
+            boot = hqlib.boot(kernels[kernel].name, '%s-%s-%d' % (
+                kernels['bench'].name, mode.replace('+', '-'), n + 1),
                               run=['bench'], extra_qemu=extra,
                               append='%s kunit.enable=0 hq.bench_ms=%d hq.bench_reps=%d '
                               'hq.bench_sample=%d' % (append, args.ms, args.reps, n == 0),
@@ -399,7 +413,7 @@ def main():
             page_ext = page_ext or page_ext_line(boot.console())
             print('   %d results in %.0fs' % (len(d['results']), boot.seconds), flush=True)
 
-    text = report(data, page_ext, icount=not args.wall_clock)
+    text = report(data, page_ext, icount=not args.wall_clock, arch=args.arch)
     plots = write_files(data, args.out)
     with open(os.path.join(args.out, 'report.txt'), 'w') as f:
         f.write(text + '\n')
