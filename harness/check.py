@@ -23,6 +23,9 @@ import series  # noqa: E402
 import static  # noqa: E402
 
 HARNESS = os.path.dirname(os.path.abspath(__file__))
+# When this check started: suites that read other suites' logs take only
+# logs written since.
+CHECK_START = time.time()
 TAP_RE = re.compile(r'^(not )?ok \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|TODO)\b(.*))?$')
 
 
@@ -493,7 +496,13 @@ def bench_report(res):
     import bench
     data = {}
     for suite, mode, quarantine in BENCH_SMOKE:
-        lines = hqlib.Boot(suite, 'test').sections().get('bench', (None, []))[1]
+        boot = hqlib.Boot(suite, 'test')
+        # Only this run's boots: a log left by an earlier run proves nothing.
+        if not os.path.exists(boot.out_path) or os.path.getmtime(boot.out_path) < CHECK_START:
+            res.fail('bench: the %s suite did not run in this check (run it with bench-report)'
+                     % suite)
+            continue
+        lines = boot.sections().get('bench', (None, []))[1]
         d = bench.parse_boot(lines)
         info = d['info']
         if not d['results']:
@@ -546,6 +555,8 @@ class HostSuite:
             res.fail('not run: no kernel tree in build/linux')
             return res
         self.fn(res)
+        if res.passed + res.failed + res.skipped == 0:
+            res.fail('%s recorded no result' % self.name)
         return res
 
 
