@@ -26,7 +26,7 @@ HARNESS = os.path.dirname(os.path.abspath(__file__))
 # When this check started: suites that read other suites' logs take only
 # logs written since.
 CHECK_START = time.time()
-TAP_RE = re.compile(r'^(not )?ok \d+ (?:- )?(.*?)(?:\s+#\s*(SKIP|TODO)\b(.*))?$')
+TAP_RE = re.compile(r'^(not )?ok \d+(?: (?:- )?(.*?))?(?:\s*#\s*(SKIP|TODO)\b(.*))?$')
 
 
 class Result:
@@ -55,7 +55,7 @@ def count_tap(res, name, lines, finished=True, skips=None):
     listed one must skip.
     """
     skips = skips or {}
-    seen, plans = 0, []
+    seen, plans, reported = 0, [], set()
     for line in lines:
         if line.startswith('Bail out!'):
             res.fail('%s: bailed out: %s' % (name, line[len('Bail out!'):].strip()))
@@ -68,6 +68,7 @@ def count_tap(res, name, lines, finished=True, skips=None):
         if not m:
             continue
         seen += 1
+        reported.add(m.group(2))
         what = '%s: %s' % (name, m.group(2))
         if m.group(3) == 'SKIP' and m.group(2) in skips:
             res.skip(what, (m.group(4) or '').strip())
@@ -86,7 +87,7 @@ def count_tap(res, name, lines, finished=True, skips=None):
                              if not plans else 'more than one TAP plan line'))
     elif plans and plans[0] != seen:
         res.fail('%s: the TAP plan says %d results, %d were reported' % (name, plans[0], seen))
-    return seen
+    return seen, reported
 
 
 # Our KUnit suites. A boot that runs KUnit must run the ones it names, and
@@ -176,14 +177,18 @@ def count_kunit(res, boot, suites, skips):
 
 def check_boot(res, boot, run, kunit, skips=None):
     sections = boot.sections()
+    reported, finished = set(), bool(run)
     for name in run:
         if name not in sections:
             res.fail('%s: never ran (%s)' % (name, boot.reason or boot.ended),
                      boot.console_tail())
+            finished = False
             continue
         rc, lines = sections[name]
         failed_before = res.failed
-        seen = count_tap(res, name, lines, finished=rc is not None, skips=skips)
+        seen, got = count_tap(res, name, lines, finished=rc is not None, skips=skips)
+        reported |= got
+        finished &= rc is not None
         if rc is None and boot.ended == 'dumped' and 'HQ-DUMP' in lines:
             pass    # the host ended the boot after the dump, as asked
         elif rc is None:
@@ -193,6 +198,11 @@ def check_boot(res, boot, run, kunit, skips=None):
             res.fail('%s: exited with status %d' % (name, rc), '\n'.join(lines[-15:]))
         elif seen == 0 and rc == 0:
             res.fail('%s: reported no test result' % name, '\n'.join(lines[-15:]))
+    # A pinned TAP skip that no guest test reported (KUnit's are checked
+    # by count_kunit).
+    for what in sorted(w for w in (skips or {}) if w.split('.')[0] not in KUNIT_SUITES):
+        if finished and what not in reported:
+            res.fail('%s, expected to skip here, was not reported' % what)
     if kunit:
         count_kunit(res, boot, kunit, skips or {})
     if boot.ended not in ('done', 'dumped'):

@@ -164,7 +164,8 @@ def exporter_identity():
                              'user.name and user.email (or HQ_PATCH_FROM="Name <email>")')
         identity = '%s <%s>' % (name, email)
     m = re.fullmatch(r'([^<>@]+?)\s*<([^<>\s@]+@[^<>\s@]+\.[^<>\s@]+)>', identity)
-    if not m or m.group(2).endswith(('.localdomain', '.invalid')):
+    if not m or m.group(2).lower().endswith(('.localdomain', '.invalid', '.local',
+                                             '.localhost', '.home.arpa')):
         raise ValueError('%r is not "Name <user@domain>" with a real domain: it cannot sign '
                          'off patches' % identity)
     return identity
@@ -179,7 +180,7 @@ def add_maintainer(src, identity):
     path = os.path.join(src, 'MAINTAINERS')
     with open(path) as f:
         text = f.read()
-    if MAINTAINERS_ENTRY not in text:
+    if MAINTAINERS_ENTRY not in text or MAINTAINERS_ENTRY + 'M:\t' in text:
         return False
     text = text.replace(MAINTAINERS_ENTRY, MAINTAINERS_ENTRY + 'M:\t%s\n' % identity, 1)
     with open(path, 'w') as f:
@@ -270,7 +271,8 @@ def commit_series(src, entries, identity):
             shutil.copy2(os.path.join(ROOT, f), dst)
         if e.files:
             git('add', '-f', '--', *[f for f, _ in e.files], cwd=src)
-        if e.has_diff and 'MAINTAINERS' in git('diff', '--cached', '--name-only', cwd=src):
+        if e.has_diff and 'MAINTAINERS' in git('diff', '--cached', '--name-only',
+                                               cwd=src).split():
             add_maintainer(src, identity)
         subject, body = read_message(e.source)
         message = subject + '\n\n' + (body + '\n\n' if body else '') + \

@@ -122,18 +122,24 @@ static bool flush_completed_since(const struct domains *before, const struct dom
 	return false;
 }
 
-/* Is the test driver's device in a lazy (DMA-FQ) domain? */
-static bool device_lazy(void)
+/*
+ * The type of the test driver's device's domain ("DMA-FQ" is lazy), or
+ * NULL if it cannot be read.
+ */
+static const char *device_domain_type(void)
 {
-	char type[32] = "";
+	static char type[32];
 	FILE *f = fopen(GROUP_TYPE_PATH, "r");
+	bool ok;
 
-	if (f) {
-		if (!fgets(type, sizeof(type), f))
-			type[0] = 0;
-		fclose(f);
-	}
-	return !strcmp(type, "DMA-FQ\n");
+	if (!f)
+		return NULL;
+	ok = fgets(type, sizeof(type), f);
+	fclose(f);
+	if (!ok)
+		return NULL;
+	type[strcspn(type, "\n")] = 0;
+	return type;
 }
 
 static int open_device(void)
@@ -207,6 +213,7 @@ static int soak_attack(unsigned int seconds)
 	unsigned long early_release = 0, dma_early = 0, enomem = 0;
 	double end = now() + seconds;
 	struct domains before, after;
+	const char *type;
 	bool lazy = false;
 	int fd;
 
@@ -234,7 +241,12 @@ static int soak_attack(unsigned int seconds)
 		read_domains(&after);
 		attempts++;
 		/* Other devices may have quarantine domains: ask for this one's. */
-		lazy = after.nr > 0 && device_lazy();
+		type = device_domain_type();
+		if (!type) {
+			fail("cannot read %s", GROUP_TYPE_PATH);
+			break;
+		}
+		lazy = after.nr > 0 && !strcmp(type, "DMA-FQ");
 		dma_early += attack.dma_early != 0;
 		if (attack.victim_bytes_changed) {
 			overwritten++;
@@ -288,8 +300,9 @@ static long meminfo_kb(const char *name)
 /*
  * The free memory user allocations cannot take, in KiB: per populated zone,
  * its high watermark plus what it keeps back from allocations that could
- * use a higher zone (the largest "protection", lowmem_reserve). On x86_64
- * the DMA zone's free pages count in MemFree but sit behind that reserve.
+ * use a higher zone (the largest "protection", lowmem_reserve), at most all
+ * of it. On x86_64 the DMA zone's free pages count in MemFree but sit behind
+ * that reserve.
  */
 static long high_watermark_kb(void)
 {
@@ -303,7 +316,7 @@ static long high_watermark_kb(void)
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "Node ", 5)) {
 			if (managed > 0)
-				pages += high + reserve;
+				pages += high + reserve < managed ? high + reserve : managed;
 			high = 0;
 			managed = 0;
 			reserve = 0;
@@ -328,7 +341,7 @@ static long high_watermark_kb(void)
 		}
 	}
 	if (managed > 0)
-		pages += high + reserve;
+		pages += high + reserve < managed ? high + reserve : managed;
 	fclose(f);
 	return pages * (PAGE / 1024);
 }
