@@ -131,6 +131,17 @@ static int edu_dma(struct quarantine_test_device *qdev, u64 source,
 	return edu_dma_wait(qdev);
 }
 
+/* Bytes of @va that are @pattern. */
+static unsigned int count_pattern_bytes(const void *va, u8 pattern)
+{
+	const u8 *bytes = va;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < PAGE_SIZE; i++)
+		n += bytes[i] == pattern;
+	return n;
+}
+
 static unsigned int count_changed_bytes(const void *va, u8 pattern)
 {
 	const u8 *bytes = va;
@@ -284,6 +295,11 @@ static int quarantine_test_attack(struct quarantine_test_device *qdev,
 
 	attack->victims_changed = 0;
 	attack->victim_bytes_changed = 0;
+	attack->victim_device_bytes = 0;
+	attack->pad = 0;
+	if (attack->victim_index >= 0)
+		attack->victim_device_bytes = count_pattern_bytes(victims[attack->victim_index],
+								  attack->device_pattern);
 	for (i = 0; i < allocated; i++) {
 		unsigned int changed;
 

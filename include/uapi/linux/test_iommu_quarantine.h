@@ -58,12 +58,15 @@
  *	were filled: the fill may have hidden it, the attempt proves nothing
  * @dma_wait_us: (out) microseconds from the unmap to the end of the device
  *	write
+ * @victim_device_bytes: (out) bytes of @device_pattern in the victim that is
+ *	the freed page after the device write (0 if no victim is)
+ * @pad: (out) zero
  *
  * The driver maps a page, lets the device read it (so the IOMMU caches the
  * translation), queues a device write back to it, unmaps it, frees it and
- * allocates the victims. A victim that is the freed page and gets
- * TEST_IOMMU_QUARANTINE_DMA_BYTES bytes of @device_pattern is a successful
- * attack.
+ * allocates the victims. A successful attack is the one
+ * @victim_device_bytes shows: the victim that is the freed page holds
+ * TEST_IOMMU_QUARANTINE_DMA_BYTES bytes of @device_pattern.
  */
 struct test_iommu_quarantine_attack {
 	__u32 flags;
@@ -79,6 +82,8 @@ struct test_iommu_quarantine_attack {
 	__u32 victim_bytes_changed;
 	__u32 dma_early;
 	__u64 dma_wait_us;
+	__u32 victim_device_bytes;
+	__u32 pad;
 };
 
 /**
