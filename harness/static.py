@@ -355,8 +355,11 @@ def series(res):
     bad = subprocess.run([os.path.join(HARNESS, 'series'), '-o', os.path.join(
         hqlib.BUILD, 'series-refused')], capture_output=True, text=True,
         env=dict(os.environ, HQ_PATCH_FROM='IOMMU page quarantine <iommu-quarantine@localhost>'))
-    (res.ok if bad.returncode == 2 and 'cannot sign off' in bad.stderr else res.fail)(
-        'series: export refused with a placeholder identity', bad.stderr[-300:])
+    if bad.returncode == 2 and 'cannot sign off' in bad.stderr:
+        res.ok('series: export refused with a placeholder identity')
+    else:
+        res.fail('series: export refused with a placeholder identity',
+                 'exit status %d: %s' % (bad.returncode, bad.stderr[-300:]))
     env = dict(os.environ)
     try:
         identity = series_py.exporter_identity()
@@ -391,8 +394,11 @@ def series(res):
         patches = sorted(glob.glob(os.path.join(hqlib.BUILD, 'series', '0*.patch')))
         unsigned = [os.path.basename(p) for p in patches[1:]
                     if 'Signed-off-by: %s\n' % identity not in open(p).read()]
-        (res.fail if unsigned or not patches else res.ok)(
-            'series: every patch signed off by %s' % identity, ' '.join(unsigned))
+        if unsigned or not patches:
+            res.fail('series: every patch signed off by %s' % identity,
+                     'not: ' + (' '.join(unsigned) or 'no patch exported'))
+        else:
+            res.ok('series: every patch signed off by %s' % identity)
         maint = [p for p in patches if 'MAINTAINERS' in os.path.basename(p)]
         (res.ok if maint and '+M:\t%s\n' % identity in open(maint[0]).read() else res.fail)(
             'series: the MAINTAINERS entry names %s' % identity)
