@@ -26,8 +26,12 @@
 
 /* dma-iommu's flush-queue timeout, ms: the tests below run with the default. */
 #define DMA_FQ_TIMEOUT_MS	10
-/* Unmap, free and probe again when a flush may have come in between. */
-#define DMA_PROBE_TRIES		8
+/*
+ * Unmap, free and probe again when a flush may have come in between: on a
+ * slow emulator one try in a few misses the window; all of these missing
+ * it means a machine too slow for the test, which then skips.
+ */
+#define DMA_PROBE_TRIES		32
 
 struct dma_test_ctx {
 	struct pci_dev *pdev;	/* the device whose DMA domain is used */
