@@ -29,8 +29,10 @@ timing of timers and workers can change its results.
 
 import argparse
 import csv
+import datetime
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -53,6 +55,7 @@ NOTE = ('Times are from QEMU TCG (%s emulated on x86_64), not hardware: '
 # The guests: arm64 virt with an SMMUv3 (the default), x86_64 q35 with VT-d.
 ARCHES = {'arm64': ('bench', 'bench-off', 'arm64 virt, SMMUv3'),
           'x86_64': ('x86-bench', 'x86-bench-off', 'x86_64 q35, VT-d')}
+PUBLISHED = os.path.join(hqlib.HARNESS, 'published')
 NOTE_ICOUNT = ('Guest clock: -icount shift=0, one ns per guest instruction executed '
                '(on either vCPU): "ns" are instructions.')
 
@@ -116,6 +119,24 @@ def spread(values):
 
 def fmt_ratio(a, b):
     return '%.3f' % (a / b) if a and b else '-'
+
+
+# Issue #16's targets: lazy + quarantine over lazy for the map, unmap, free
+# cycle (a scatterlist of several pages has its own), and alloc + free of
+# untagged pages while a lazy domain exists over the option compiled out.
+TARGET_PAGE = 0.95
+TARGET_SG = 0.90
+TARGET_ALLOC = 1.03
+
+
+def target_of(kind, pages):
+    return TARGET_SG if kind == 'sg' and pages > 1 else TARGET_PAGE
+
+
+def verdict(value, target, higher_is_better=True):
+    if value is None:
+        return '-'
+    return 'PASS' if (value >= target if higher_is_better else value <= target) else 'FAIL'
 
 
 def configs(data, kinds):
@@ -242,6 +263,33 @@ def table_free_path(data, out):
                    % idle.get('quarantine_domains'))
 
 
+def mode_mean(data, mode, kind, pages, threads, value):
+    """Mean of value(result) over one configuration's runs in one mode, or None."""
+    rs = group(data.get(mode, {}).get('results', []), kind, pages, threads)
+    return statistics.mean(value(r) for r in rs) if rs else None
+
+
+def table_targets(data, out):
+    """Issue #16's targets, measured value and verdict beside each."""
+    out.append('')
+    out.append('5. Targets (lazy + quarantine over lazy; alloc + free active over compiled out)')
+    rows = []
+    for kind, pages, threads in configs(data, ['page', 'sg']):
+        q = mode_mean(data, 'lazy+quarantine', kind, pages, threads, throughput)
+        lz = mode_mean(data, 'lazy', kind, pages, threads, throughput)
+        rows.append(('%s x%d, %dT' % (kind, pages, threads), q / lz if q and lz else None,
+                     target_of(kind, pages), True))
+    for kind, pages, threads in configs(data, ['alloc']):
+        a = mode_mean(data, 'lazy+quarantine', kind, pages, threads, lambda r: r['mean_ns'])
+        c = mode_mean(data, 'compiled-out', kind, pages, threads, lambda r: r['mean_ns'])
+        rows.append(('alloc o%d, %dT' % (pages.bit_length() - 1, threads),
+                     a / c if a and c else None, TARGET_ALLOC, False))
+    for label, value, target, higher in rows:
+        out.append('   %-14s %7s  %s %.2f  %s' % (
+            label, '%.3f' % value if value else '-', '>=' if higher else '<=', target,
+            verdict(value, target, higher)))
+
+
 def table_memory(data, out, page_ext):
     out.append('')
     out.append('4. Memory: page_ext per page: %s' % (page_ext or '-'))
@@ -262,6 +310,11 @@ def report(data, page_ext=None, icount=False, arch='arm64'):
     table_upstream(data, out)
     table_free_path(data, out)
     table_memory(data, out, page_ext)
+    if icount:
+        table_targets(data, out)
+    else:
+        out.append('')
+        out.append('5. Targets: judged on instruction counts only (-icount), not wall clock')
     return '\n'.join(out)
 
 
@@ -281,11 +334,24 @@ def write_files(data, outdir):
                 w.writerow([mode] + [r.get(k) for k in keys[1:]] + ['%.1f' % throughput(r)])
     with open(os.path.join(outdir, 'samples.csv'), 'w', newline='') as f:
         w = csv.writer(f)
-        w.writerow(['mode', 't_ms', 'held_pages', 'under_load'])
+        w.writerow(['mode', 'run', 't_ms', 'held_pages', 'under_load'])
         for mode, d in data.items():
-            for s in d['samples']:
-                w.writerow([mode, s['t_ms'], s['held'], s['load']])
+            for run, samples in enumerate(sample_runs(d['samples'])):
+                for s in samples:
+                    w.writerow([mode, run + 1, s['t_ms'], s['held'], s['load']])
     return plot(data, outdir)
+
+
+def sample_runs(samples):
+    """The samples split into runs: each run's clock starts at 0 again."""
+    runs = []
+    for s in samples:
+        key = s.get('rep')
+        if not runs or (key is not None and key != runs[-1][0]) or \
+                (key is None and s['t_ms'] < runs[-1][1][-1]['t_ms']):
+            runs.append((key, []))
+        runs[-1][1].append(s)
+    return [r[1] for r in runs]
 
 
 def plot(data, outdir):
@@ -303,10 +369,19 @@ def plot(data, outdir):
                 rs = group(data[m]['results'], kind, pages, threads)
                 vals.append('%.1f' % statistics.mean(throughput(r) for r in rs) if rs else '0')
             f.write('"%s x%d %dT" %s\n' % (kind, pages, threads, ' '.join(vals)))
+    # One gnuplot data block per run (blocks are separated by two blank
+    # lines), so that no line joins one run's end to the next one's start.
     held = os.path.join(outdir, 'held.dat')
+    titles, ends = [], []
     with open(held, 'w') as f:
-        for s in data.get('lazy+quarantine', {}).get('samples', []):
-            f.write('%d %d %d\n' % (s['t_ms'], s['held'], s['load']))
+        for run in sample_runs(data.get('lazy+quarantine', {}).get('samples', [])):
+            if titles:
+                f.write('\n\n')
+            for s in run:
+                f.write('%d %d %d\n' % (s['t_ms'], s['held'], s['load']))
+            ends.append(max([s['t_ms'] for s in run if s['load']] or [0]))
+            titles.append('run %d: the load stops at about %d ms (dashed line)' % (len(titles) + 1,
+                                                                           ends[-1]))
     script = '''set terminal pngcairo size 900,500 noenhanced
 set output "{out}/throughput.png"
 set title "Map, unmap, free cycles per second by IOMMU mode (QEMU TCG: compare ratios)"
@@ -317,15 +392,26 @@ set ylabel "cycles/s"
 set key top right
 set xtics rotate by -30
 plot for [i=2:{ncol}] "{dat}" using i:xtic(1) title columnhead(i)
+set terminal pngcairo size 900,{height} noenhanced
 set output "{out}/held.png"
-set title "Pages held by the quarantine, page x16 on 2 threads, lazy+quarantine"
-set style data linespoints
+set multiplot layout {nruns},1 title "Pages held by the quarantine, page x16 on 2 threads, lazy+quarantine: one panel per run"
 set xlabel "ms since the run started"
 set ylabel "pages held"
 set xtics norotate
-plot "{held}" using 1:2 title "held" with linespoints, \\
-     "{held}" using 1:($3*0) title "" with lines lt 0
-'''.format(out=outdir, dat=dat, held=held, ncol=len(modes) + 1)
+set yrange [0:*]
+unset key
+array titles[{nruns}] = [{titles}]
+array ends[{nruns}] = [{ends}]
+do for [i=0:{nruns}-1] {{
+  set title titles[i+1]
+  set arrow 1 from ends[i+1], graph 0 to ends[i+1], graph 1 nohead dt 2
+  plot "{held}" index i using 1:2 with lines lw 1.5
+}}
+unset multiplot
+'''.format(out=outdir, dat=dat, held=held, ncol=len(modes) + 1, nruns=max(len(titles), 1),
+           height=60 + 220 * max(len(titles), 1),
+           titles=', '.join('"%s"' % t for t in titles) or '""',
+           ends=', '.join(str(e) for e in ends) or '0')
     if not os.path.getsize(held):
         script = script.split('set output "{}/held.png"'.format(outdir))[0]
     proc = subprocess.run(['gnuplot'], input=script, text=True, capture_output=True)
@@ -333,6 +419,36 @@ plot "{held}" using 1:2 title "held" with linespoints, \\
         raise RuntimeError('gnuplot failed: ' + proc.stderr.strip()[-500:])
     return [p for p in ('throughput.png', 'held.png')
             if os.path.exists(os.path.join(outdir, p))]
+
+
+def publish(arch, outdir, command):
+    """Copy a run's results.json to harness/published/, with where it came from:
+    harness/figures makes the published tables from it."""
+    with open(os.path.join(outdir, 'results.json')) as f:
+        data = json.load(f)
+    head = subprocess.run(['git', '-C', hqlib.ROOT, 'rev-parse', '--short', 'HEAD'],
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(['git', '-C', hqlib.ROOT, 'status', '--porcelain', '--untracked-files=no'],
+                           capture_output=True, text=True).stdout.strip()
+    page_ext = None
+    report = os.path.join(outdir, 'report.txt')
+    if os.path.exists(report):
+        with open(report) as f:
+            m = re.search(r'page_ext per page: (.*)', f.read())
+            page_ext = m.group(1).strip() if m else None
+    stamp = datetime.datetime.fromtimestamp(
+        os.path.getmtime(os.path.join(outdir, 'results.json')), datetime.timezone.utc)
+    pub = {'meta': {'arch': arch, 'date': stamp.strftime('%Y-%m-%d'),
+                    'icount': arch == 'arm64' and '--wall-clock' not in command,
+                    'commit': head + (' with local changes' if dirty else ''),
+                    'command': command, 'page_ext': page_ext},
+           'data': data}
+    os.makedirs(PUBLISHED, exist_ok=True)
+    path = os.path.join(PUBLISHED, 'bench-%s.json' % arch)
+    with open(path, 'w') as f:
+        json.dump(pub, f, indent=1, sort_keys=True)
+        f.write('\n')
+    return path
 
 
 def page_ext_line(console):
@@ -359,6 +475,9 @@ def main():
                         help='use the bench kernels already built')
     parser.add_argument('--arch', choices=sorted(ARCHES), default='arm64',
                         help='the guest: arm64 (virt, SMMUv3; default) or x86_64 (q35, VT-d)')
+    parser.add_argument('--publish', action='store_true',
+                        help='if every boot passed, copy the results to harness/published/ '
+                        '(harness/figures --write then regenerates the published tables)')
     parser.add_argument('--out', help='output directory (default build/bench, '
                         'build/bench-x86_64 for x86_64)')
     args = parser.parse_args()
@@ -431,6 +550,11 @@ def main():
     print('Raw numbers: %s/results.{json,csv}, samples.csv; plots: %s (%.0f s)' % (
         os.path.relpath(args.out, hqlib.ROOT), ', '.join(plots) or 'none (no gnuplot)',
         time.time() - start))
+    if args.publish:
+        if failed:
+            sys.exit('error: a boot failed: nothing published')
+        print('Published: %s' % os.path.relpath(
+            publish(args.arch, args.out, ' '.join(['harness/bench'] + sys.argv[1:])), hqlib.ROOT))
     sys.exit(1 if failed else 0)
 
 

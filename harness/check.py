@@ -18,6 +18,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import figures  # noqa: E402
 import hqlib  # noqa: E402
 import series  # noqa: E402
 import static  # noqa: E402
@@ -485,6 +486,11 @@ def static_checks(res):
                               os.path.join(hqlib.ROOT, f)], capture_output=True, text=True)
         (res.fail('kernel-doc: %s' % f, out.stderr.strip()[:800]) if out.stderr.strip()
          else res.ok('kernel-doc: %s' % f))
+    # Every benchmark figure README.md and the documentation publish is
+    # generated from harness/published/: none was typed or went stale.
+    problems = figures.check_or_write(write=False)
+    (res.fail('published figures match harness/published/', '\n'.join(problems))
+     if problems else res.ok('published figures match harness/published/'))
     # Sign-offs are added when the series is exported for submission.
     for p in subprocess.run(['git', '-C', hqlib.ROOT, 'ls-files', '-co', '--exclude-standard',
                              'patches/*.patch'], capture_output=True, text=True).stdout.split():

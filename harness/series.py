@@ -286,25 +286,11 @@ def commit_series(src, entries, identity):
 
 
 def measured_costs():
-    """The measured costs for the cover letter: the benchmark report if one
-    was made, else the figures README.md quotes."""
-    report = os.path.join(ROOT, 'build', 'bench', 'report.txt')
-    if os.path.exists(report):
-        with open(report) as f:
-            text = f.read().rstrip()
-        return ('From the benchmarks (strict, lazy and lazy with the quarantine, one\n'
-                'boot each, same machine):\n\n' +
-                '\n'.join(('  ' + l).rstrip() for l in text.splitlines()))
-    with open(os.path.join(ROOT, 'README.md')) as f:
-        readme = f.read()
-    m = re.search(r'^## Measured\n(.*?)(?=^## |\Z)', readme, re.M | re.S)
-    rows = []
-    for line in (m.group(1) if m else '').splitlines():
-        cells = [c.strip().strip('`') for c in line.strip().strip('|').split('|')]
-        if len(cells) == 3 and cells[0] not in ('what', '---') and \
-                not cells[0].startswith('`harness'):
-            rows.append('  - %s: %s' % (cells[0], cells[1]))
-    return 'Measured under QEMU TCG (arm64 on x86_64):\n\n' + '\n'.join(rows)
+    """The cover letter's measured costs, generated (harness/figures.py) from
+    the published results of the benchmark runs that measured them."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import figures  # pylint: disable=import-outside-toplevel
+    return figures.cover_text(figures.published())
 
 
 def fill_cover(path, entries, base_version):

@@ -208,8 +208,8 @@ static int run(int fd, struct test_iommu_quarantine_bench *bench, unsigned int r
 	printf("\n");
 	if (print_samples) {
 		for (i = 0; i < sampler.nr_samples; i++)
-			printf("sample kind=%s pages=%u threads=%u t_ms=%ld held=%ld load=%d\n",
-			       kind_names[bench->kind], bench->pages, bench->threads,
+			printf("sample kind=%s pages=%u threads=%u rep=%u t_ms=%ld held=%ld load=%d\n",
+			       kind_names[bench->kind], bench->pages, bench->threads, rep,
 			       sampler.samples[i].t_ms, sampler.samples[i].held,
 			       sampler.samples[i].t_ms < load_end_ms);
 	}
