@@ -8,8 +8,9 @@
  *
  * One line per run, "result key=value ...", and with -s one "sample ..."
  * line per sampling interval; a key whose value is unknown in this mode
- * (there is no quarantine) reads "-". Exit status: 0, 1 on a failed run,
- * 2 on bad arguments, 4 if the driver is missing (a kselftest skip).
+ * (there is no quarantine) reads "-". Around them, kselftest's TAP: one
+ * test per run, a skip without the driver, "Bail out!" on bad arguments,
+ * and kselftest's exit status.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +26,8 @@
 #include <unistd.h>
 
 #include <linux/test_iommu_quarantine.h>
+
+#include "../kselftest.h"
 
 #define DEVICE_PATH	"/dev/test_iommu_quarantine"
 #define STATS_PATH	"/sys/kernel/debug/iommu_quarantine/stats"
@@ -167,7 +170,8 @@ static int run(int fd, struct test_iommu_quarantine_bench *bench, unsigned int r
 	sampler.nr_samples = 0;
 	clock_gettime(CLOCK_MONOTONIC, &sampler.start);
 	if (have_quarantine && pthread_create(&thread, NULL, sampler_fn, NULL)) {
-		perror("pthread_create");
+		ksft_test_result_fail("%s pages=%u threads=%u rep=%u: pthread_create failed\n",
+				      kind_names[bench->kind], bench->pages, bench->threads, rep);
 		return -1;
 	}
 	ret = ioctl(fd, TEST_IOMMU_QUARANTINE_BENCH, bench);
@@ -176,9 +180,9 @@ static int run(int fd, struct test_iommu_quarantine_bench *bench, unsigned int r
 	if (have_quarantine)
 		pthread_join(thread, NULL);
 	if (ret) {
-		fprintf(stderr, "TEST_IOMMU_QUARANTINE_BENCH %s pages=%u threads=%u: %s\n",
-			kind_names[bench->kind], bench->pages, bench->threads,
-			strerror(errno));
+		ksft_test_result_fail("%s pages=%u threads=%u rep=%u: BENCH ioctl: %s\n",
+				      kind_names[bench->kind], bench->pages, bench->threads,
+				      rep, strerror(errno));
 		return -1;
 	}
 	read_state(&after);
@@ -206,15 +210,16 @@ static int run(int fd, struct test_iommu_quarantine_bench *bench, unsigned int r
 		    delta(after.hold_ms_total, before.hold_ms_total) / released : -1);
 	print_value("hold_ms_max_boot", after.hold_ms_max);
 	printf("\n");
-	if (print_samples) {
-		for (i = 0; i < sampler.nr_samples; i++)
-			printf("sample kind=%s pages=%u threads=%u rep=%u t_ms=%ld held=%ld load=%d\n",
-			       kind_names[bench->kind], bench->pages, bench->threads, rep,
-			       sampler.samples[i].t_ms, sampler.samples[i].held,
-			       sampler.samples[i].t_ms < load_end_ms);
-	}
+	for (i = 0; print_samples && i < sampler.nr_samples; i++)
+		printf("sample kind=%s pages=%u threads=%u rep=%u t_ms=%ld held=%ld load=%d\n",
+		       kind_names[bench->kind], bench->pages, bench->threads, rep,
+		       sampler.samples[i].t_ms, sampler.samples[i].held,
+		       sampler.samples[i].t_ms < load_end_ms);
+	ksft_test_result(bench->cycles > 0, "%s pages=%u threads=%u rep=%u: %llu cycles\n",
+			 kind_names[bench->kind], bench->pages, bench->threads, rep,
+			 (unsigned long long)bench->cycles);
 	fflush(stdout);
-	return 0;
+	return bench->cycles > 0 ? 0 : -1;
 }
 
 static int parse_uint(const char *arg, const char *what, unsigned int min,
@@ -258,7 +263,7 @@ int main(int argc, char **argv)
 	};
 	unsigned int reps = 1, rep, k;
 	bool print_samples = false;
-	int opt, fd, failed = 0;
+	int opt, fd;
 
 	sampler.interval_ms = 20;
 	sampler.settle_ms = 200;
@@ -271,73 +276,73 @@ int main(int argc, char **argv)
 			if (k == TEST_IOMMU_QUARANTINE_BENCH_KINDS) {
 				fprintf(stderr, "bad cycle '%s': expected page, sg or alloc\n",
 					optarg);
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			}
 			bench.kind = k;
 			break;
 		case 'p':
 			if (parse_uint(optarg, "page count", 1,
 				       TEST_IOMMU_QUARANTINE_BENCH_MAX_PAGES, &bench.pages))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			break;
 		case 't':
 			if (parse_uint(optarg, "thread count", 1,
 				       TEST_IOMMU_QUARANTINE_BENCH_MAX_THREADS, &bench.threads))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			break;
 		case 'd':
 			if (parse_uint(optarg, "duration", 1,
 				       TEST_IOMMU_QUARANTINE_BENCH_MAX_DURATION_MS,
 				       &bench.duration_ms))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			break;
 		case 'r':
 			if (parse_uint(optarg, "run count", 1, 1000, &reps))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			break;
 		case 's':
 			if (parse_uint(optarg, "sampling interval", 1, 10000,
 				       &sampler.interval_ms))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			print_samples = true;
 			break;
 		case 'S':
 			if (parse_uint(optarg, "settle time", 0, 60000, &sampler.settle_ms))
-				return 2;
+				return ksft_exit_fail_msg("bad arguments (see -h)\n");
 			break;
 		case 'h':
 			print_usage(stdout);
 			return 0;
 		default:
 			print_usage(stderr);
-			return 2;
+			return ksft_exit_fail_msg("bad arguments (see -h)\n");
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "unexpected argument '%s'\n", argv[optind]);
 		print_usage(stderr);
-		return 2;
+		return ksft_exit_fail_msg("bad arguments (see -h)\n");
 	}
 	if (bench.kind != TEST_IOMMU_QUARANTINE_BENCH_MAP_SG &&
 	    (bench.pages & (bench.pages - 1))) {
 		fprintf(stderr, "bad page count %u: a %s cycle needs a power of two\n",
 			bench.pages, kind_names[bench.kind]);
-		return 2;
+		return ksft_exit_fail_msg("bad arguments (see -h)\n");
 	}
 	sampler.samples = calloc(MAX_SAMPLES, sizeof(*sampler.samples));
-	if (!sampler.samples) {
-		perror("calloc");
-		return 1;
-	}
+	if (!sampler.samples)
+		return ksft_exit_fail_msg("calloc: %s\n", strerror(errno));
+	ksft_print_header();
 	fd = open(DEVICE_PATH, O_RDWR);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s (is test_iommu_quarantine bound to an edu device?)\n",
-			DEVICE_PATH, strerror(errno));
-		return errno == ENOENT || errno == ENODEV ? 4 : 1;
-	}
+	if (fd < 0 && (errno == ENOENT || errno == ENODEV))
+		ksft_exit_skip("%s: %s (test_iommu_quarantine bound to an edu device is needed)\n",
+			       DEVICE_PATH, strerror(errno));
+	if (fd < 0)
+		ksft_exit_fail_msg("%s: %s\n", DEVICE_PATH, strerror(errno));
+	ksft_set_plan(reps);
 	for (rep = 0; rep < reps; rep++)
-		failed |= run(fd, &bench, rep, print_samples) != 0;
+		run(fd, &bench, rep, print_samples);
 	close(fd);
 	free(sampler.samples);
-	return failed;
+	return ksft_get_pass_cnt() == reps ? ksft_exit_pass() : ksft_exit_fail();
 }

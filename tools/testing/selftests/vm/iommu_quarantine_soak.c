@@ -17,8 +17,9 @@
  *
  * Each mode prints "soak-MODE key=value ..." on its last line, and
  * "FAIL: ..." for each failed check; pressure prints "pressure-ready" once
- * its ballast is in place. Exit status: 0 pass, 1 fail, 2 bad
- * arguments, 4 no test driver (a kselftest skip).
+ * its ballast is in place. Around them, kselftest's TAP (the mode is one
+ * test), "Bail out!" on bad arguments, and kselftest's exit status: 0
+ * pass, 1 fail, 4 no test driver (a skip).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,13 +39,14 @@
 
 #include <linux/test_iommu_quarantine.h>
 
+#include "../kselftest.h"
+
 #define DEVICE_PATH	"/dev/test_iommu_quarantine"
 #define STATS_PATH	"/sys/kernel/debug/iommu_quarantine/stats"
 /* The type of the domain of the device the test driver drives. */
 #define GROUP_TYPE_PATH	"/sys/class/misc/test_iommu_quarantine/device/iommu_group/type"
 #define MAX_SLOTS	16
 #define PAGE		4096UL
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static unsigned int failures;
 
@@ -175,7 +177,7 @@ static int soak_dma(unsigned int seconds)
 
 	fd = open_device();
 	if (fd < 0)
-		return 4;
+		return KSFT_SKIP;
 	for (i = 0; now() < end; i++) {
 		struct test_iommu_quarantine_bench bench = {
 			.kind = dma_cycles[i % ARRAY_SIZE(dma_cycles)].kind,
@@ -219,7 +221,7 @@ static int soak_attack(unsigned int seconds)
 
 	fd = open_device();
 	if (fd < 0)
-		return 4;
+		return KSFT_SKIP;
 	srand(getpid());
 	while (now() < end) {
 		struct test_iommu_quarantine_attack attack = {
@@ -694,7 +696,7 @@ static int soak_badioctl(void)
 
 	fd = open_device();
 	if (fd < 0)
-		return 4;
+		return KSFT_SKIP;
 	stats_snapshot(before, sizeof(before));
 	bad_fields(fd);
 	bad_pointers(fd);
@@ -716,7 +718,16 @@ static int print_usage(void)
 	fprintf(stderr,
 		"usage: iommu_quarantine_soak dma SECONDS | attack SECONDS |\n"
 		"                             pressure SECONDS [RESERVE_KB] | badioctl\n");
-	return 2;
+	return ksft_exit_fail_msg("bad arguments\n");
+}
+
+/* One mode is one kselftest test. */
+static int report(const char *mode, int ret)
+{
+	if (ret == KSFT_SKIP)
+		return ksft_exit_skip("soak %s: no test driver (%s)\n", mode, DEVICE_PATH);
+	ksft_test_result(ret == 0, "soak %s\n", mode);
+	return ret ? ksft_exit_fail() : ksft_exit_pass();
 }
 
 static int parse_seconds(const char *arg, unsigned int *seconds)
@@ -738,23 +749,25 @@ int main(int argc, char **argv)
 	long reserve_kb = 8192;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	ksft_print_header();
+	ksft_set_plan(1);
 	if (argc == 2 && !strcmp(argv[1], "badioctl"))
-		return soak_badioctl();
+		return report(argv[1], soak_badioctl());
 	if (argc < 3 || parse_seconds(argv[2], &seconds))
 		return print_usage();
 	if (!seconds && strcmp(argv[1], "pressure"))
 		return print_usage();
 	if (!strcmp(argv[1], "dma") && argc == 3)
-		return soak_dma(seconds);
+		return report(argv[1], soak_dma(seconds));
 	if (!strcmp(argv[1], "attack") && argc == 3)
-		return soak_attack(seconds);
+		return report(argv[1], soak_attack(seconds));
 	if (!strcmp(argv[1], "pressure") && argc <= 4) {
 		if (argc == 4) {
 			reserve_kb = strtol(argv[3], NULL, 10);
 			if (reserve_kb < 0 || reserve_kb > (1L << 22))
 				return print_usage();
 		}
-		return soak_pressure(seconds, reserve_kb);
+		return report(argv[1], soak_pressure(seconds, reserve_kb));
 	}
 	return print_usage();
 }
