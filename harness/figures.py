@@ -133,9 +133,12 @@ def readme_summary(pubs):
     for arch, pub in pubs:
         one = [r for r in cycles(pub['data'], 1) if r[0] == 'page' and r[1] == 1]
         if one and one[0][3]:
-            parts.append('%.2f of lazy mode\'s map, unmap, free throughput for one page on %s'
-                         % (one[0][3], arch))
-    return 'lazy + quarantine runs at ' + ' and '.join(parts) if parts else 'no figures'
+            parts.append('%.2f on %s (%s)' % (
+                one[0][3], arch, 'instructions' if pub['meta'].get('icount') else 'wall clock'))
+    if not parts:
+        return 'no figures published'
+    return ("lazy + quarantine runs at %s of lazy mode's map, unmap, free throughput "
+            "for one page" % ' and '.join(parts))
 
 
 def readme_bench(pub):
