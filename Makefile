@@ -4,7 +4,8 @@
 #
 #   make demo            build, boot, show the IOMMU and the quarantine at work
 #   make check           build and run every test suite; ends "N passed, N failed"
-#   make bench           benchmarks: strict, lazy, lazy+quarantine side by side
+#   make bench           benchmarks: strict, lazy, lazy+quarantine side by side,
+#                        the targets' verdicts and a function profile
 #   make bench-x86       the same on x86_64 (q35, VT-d)
 #   make soak            the soak test for SOAK_SECONDS (default 600) of load
 #   make tree            prepare build/linux (Linux 6.1 + patches/ + our files)

@@ -421,15 +421,20 @@ unset multiplot
             if os.path.exists(os.path.join(outdir, p))]
 
 
-def publish(arch, outdir, command):
+def head_commit():
+    """The commit checked out, and whether tracked files differ from it."""
+    head = subprocess.run(['git', '-C', hqlib.ROOT, 'rev-parse', '--short', 'HEAD'],
+                          capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(['git', '-C', hqlib.ROOT, 'status', '--porcelain',
+                            '--untracked-files=no'], capture_output=True, text=True).stdout.strip()
+    return head + (' with local changes' if dirty else '')
+
+
+def publish(arch, outdir, command, commit=None):
     """Copy a run's results.json to harness/published/, with where it came from:
     harness/figures makes the published tables from it."""
     with open(os.path.join(outdir, 'results.json')) as f:
         data = json.load(f)
-    head = subprocess.run(['git', '-C', hqlib.ROOT, 'rev-parse', '--short', 'HEAD'],
-                          capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(['git', '-C', hqlib.ROOT, 'status', '--porcelain', '--untracked-files=no'],
-                           capture_output=True, text=True).stdout.strip()
     page_ext = None
     report = os.path.join(outdir, 'report.txt')
     if os.path.exists(report):
@@ -440,7 +445,7 @@ def publish(arch, outdir, command):
         os.path.getmtime(os.path.join(outdir, 'results.json')), datetime.timezone.utc)
     pub = {'meta': {'arch': arch, 'date': stamp.strftime('%Y-%m-%d'),
                     'icount': arch == 'arm64' and '--wall-clock' not in command,
-                    'commit': head + (' with local changes' if dirty else ''),
+                    'commit': commit or head_commit(),
                     'command': command, 'page_ext': page_ext},
            'data': data}
     os.makedirs(PUBLISHED, exist_ok=True)
@@ -449,6 +454,88 @@ def publish(arch, outdir, command):
         json.dump(pub, f, indent=1, sort_keys=True)
         f.write('\n')
     return path
+
+
+def parse_profile(lines):
+    """The "profile ..." lines of one boot -> {config: {'cycles', 'cpus': {cpu: {name: [hit, us]}}}}."""
+    out = {}
+    for line in lines:
+        if line.startswith('profile result '):
+            f = parse_line('x ' + line[len('profile result '):])
+            out.setdefault(f['config'], {'cpus': {}})['cycles'] = f.get('cycles')
+        elif line.startswith('profile func '):
+            f = parse_line('x ' + line[len('profile func '):])
+            cpus = out.setdefault(f['config'], {'cpus': {}})['cpus']
+            cpus.setdefault(str(f['cpu']), {})[str(f['name'])] = [f.get('hit') or 0,
+                                                                 f.get('time_us') or 0.0]
+    return out
+
+
+def bench_cpu(config):
+    """The functions of the CPU that ran the benchmark's thread (the most unmaps)."""
+    cpus = config.get('cpus', {})
+    if not cpus:
+        return {}
+    return max(cpus.values(), key=lambda funcs: funcs.get('__iommu_dma_unmap', [0])[0])
+
+
+def table_profile(prof, out, icount, top=20):
+    """Where lazy + quarantine spends more than lazy, per map/unmap/free cycle."""
+    unit = 'instructions' if icount else 'ns'
+    out.append('')
+    out.append('6. Where the extra %s go: ftrace\'s function profiler (self time, without' % unit)
+    out.append('   time scheduled out) on the CPU that ran the benchmark, one run of each')
+    out.append('   configuration on one thread, lazy + quarantine against lazy, per map,')
+    out.append('   unmap, free cycle. Calls are exact; times include the profiler\'s own cost')
+    out.append('   per call, so read them as relative.')
+    lazy, q = prof.get('lazy', {}), prof.get('lazy+quarantine', {})
+    for config in sorted(set(lazy) & set(q)):
+        lc, qc = lazy[config].get('cycles'), q[config].get('cycles')
+        lf, qf = bench_cpu(lazy[config]), bench_cpu(q[config])
+        if not lc or not qc or not lf or not qf:
+            continue
+        rows = []
+        for name in set(lf) | set(qf):
+            lh, lt = lf.get(name, [0, 0.0])
+            qh, qt = qf.get(name, [0, 0.0])
+            rows.append((qt * 1000 / qc - lt * 1000 / lc, qh / qc, lh / lc, name))
+        rows.sort(reverse=True)
+        total = sum(r[0] for r in rows)
+        out.append('   %s: %d cycles (lazy), %d (lazy + quarantine); profiled self time'
+                   % (config, lc, qc))
+        out.append('   %+.0f %s per cycle in all' % (total, unit))
+        out.append('     %-36s %12s %14s %14s' % ('function', 'extra/cycle', 'calls/cycle q',
+                                                 'calls/cycle lazy'))
+        for extra, qcalls, lcalls, name in rows[:top]:
+            out.append('     %-36s %12.0f %14.2f %14.2f' % (name[:36], extra, qcalls, lcalls))
+
+
+def run_profile(args, extra):
+    """Boot the profiling kernel in lazy and lazy + quarantine; profile each."""
+    k = hqlib.Kernel(ARCHES[args.arch][0] + '-profile', 'bench', ['bench-profile.config'],
+                     arch=args.arch, what="bench kernel with ftrace's function profiler")
+    if not args.no_build:
+        print('== building the %s kernel (%s)' % (k.name, k.what), flush=True)
+        ok, tail, log = hqlib.build_kernel(k)
+        if not ok:
+            print(tail, file=sys.stderr)
+            sys.exit('error: the %s kernel did not build (log: %s)' % (k.name, log))
+    prof, failed = {}, False
+    for mode, append in (('lazy', 'iommu.strict=0 iommu_quarantine=0'),
+                         ('lazy+quarantine', 'iommu.strict=0 iommu_quarantine=1')):
+        print('== profile: %s (%s)' % (mode, append), flush=True)
+        boot = hqlib.boot(k.name, '%s-%s' % (k.name, mode.replace('+', '-')), run=['profile'],
+                          extra_qemu=extra, append='%s kunit.enable=0 hq.bench_ms=%d'
+                          % (append, args.ms), timeout=600 + args.ms * 200 // 1000)
+        rc, lines = boot.sections().get('profile', (None, []))
+        bad = [l for l in lines if l.startswith('not ok')] + boot.kernel_bugs()
+        if rc != 0 or bad or boot.ended != 'done':
+            failed = True
+            print('   FAIL: %s' % (boot.reason or boot.ended), '\n      '.join(bad[:10]),
+                  '(%s)' % boot.out_path)
+        prof[mode] = parse_profile(lines)
+        print('   %d configurations in %.0fs' % (len(prof[mode]), boot.seconds), flush=True)
+    return prof, failed
 
 
 def page_ext_line(console):
@@ -475,6 +562,8 @@ def main():
                         help='use the bench kernels already built')
     parser.add_argument('--arch', choices=sorted(ARCHES), default='arm64',
                         help='the guest: arm64 (virt, SMMUv3; default) or x86_64 (q35, VT-d)')
+    parser.add_argument('--no-profile', action='store_true',
+                        help='skip the function profile (a third kernel, two boots)')
     parser.add_argument('--publish', action='store_true',
                         help='if every boot passed, copy the results to harness/published/ '
                         '(harness/figures --write then regenerates the published tables)')
@@ -483,6 +572,7 @@ def main():
     args = parser.parse_args()
     if args.smoke:
         args.ms, args.reps, args.boots = 200, 1, 1
+        args.no_profile = True
     if not 1 <= args.boots <= 10:
         parser.error('--boots must be 1 to 10')
     if not 1 <= args.ms <= 60000:
@@ -498,7 +588,7 @@ def main():
         args.wall_clock = True
     args.out = args.out or os.path.join(
         hqlib.BUILD, 'bench' if args.arch == 'arm64' else 'bench-' + args.arch)
-    start = time.time()
+    start, commit = time.time(), head_commit()
     on, off, _ = ARCHES[args.arch]
     kernels = {'bench': hqlib.Kernel(on, 'bench', what='no debug options, quarantine on',
                                      arch=args.arch),
@@ -542,6 +632,14 @@ def main():
 
     text = report(data, page_ext, icount=not args.wall_clock, arch=args.arch)
     plots = write_files(data, args.out)
+    if not args.no_profile:
+        prof, profile_failed = run_profile(args, extra)
+        failed |= profile_failed
+        out = []
+        table_profile(prof, out, icount=not args.wall_clock)
+        text += '\n' + '\n'.join(out)
+        with open(os.path.join(args.out, 'profile.json'), 'w') as f:
+            json.dump(prof, f, indent=1, sort_keys=True)
     with open(os.path.join(args.out, 'report.txt'), 'w') as f:
         f.write(text + '\n')
     print()
@@ -554,7 +652,8 @@ def main():
         if failed:
             sys.exit('error: a boot failed: nothing published')
         print('Published: %s' % os.path.relpath(
-            publish(args.arch, args.out, ' '.join(['harness/bench'] + sys.argv[1:])), hqlib.ROOT))
+            publish(args.arch, args.out, ' '.join(['harness/bench'] + sys.argv[1:]), commit),
+            hqlib.ROOT))
     sys.exit(1 if failed else 0)
 
 
