@@ -105,8 +105,19 @@ def throughput(r):
 
 
 def group(results, kind, pages, threads):
-    return [r for r in results
-            if r['kind'] == kind and r['pages'] == pages and r['threads'] == threads]
+    """One configuration's runs. A boot's sampled run of a configuration it
+    also ran unsampled (bench.sh's "-s" run, lazy + quarantine only)
+    repeats its boot and rep: only the first of each counts."""
+    seen, out = set(), []
+    for r in results:
+        if r['kind'] != kind or r['pages'] != pages or r['threads'] != threads:
+            continue
+        key = (r.get('boot'), r.get('rep'))
+        if key[0] is not None and key in seen:
+            continue
+        seen.add(key)
+        out.append(r)
+    return out
 
 
 def spread(values):
@@ -430,7 +441,7 @@ def head_commit():
     return head + (' with local changes' if dirty else '')
 
 
-def publish(arch, outdir, command, commit=None):
+def publish(arch, outdir, command, icount, commit=None):
     """Copy a run's results.json to harness/published/, with where it came from:
     harness/figures makes the published tables from it."""
     with open(os.path.join(outdir, 'results.json')) as f:
@@ -444,7 +455,7 @@ def publish(arch, outdir, command, commit=None):
     stamp = datetime.datetime.fromtimestamp(
         os.path.getmtime(os.path.join(outdir, 'results.json')), datetime.timezone.utc)
     pub = {'meta': {'arch': arch, 'date': stamp.strftime('%Y-%m-%d'),
-                    'icount': arch == 'arm64' and '--wall-clock' not in command,
+                    'icount': icount,
                     'commit': commit or head_commit(),
                     'command': command, 'page_ext': page_ext},
            'data': data}
@@ -487,7 +498,9 @@ def table_profile(prof, out, icount, top=20):
     out.append('   time scheduled out) on the CPU that ran the benchmark, one run of each')
     out.append('   configuration on one thread, lazy + quarantine against lazy, per map,')
     out.append('   unmap, free cycle. Calls are exact; times include the profiler\'s own cost')
-    out.append('   per call, so read them as relative.')
+    out.append('   per call, so read them as relative. Not seen: work on the other CPU (the')
+    out.append('   release worker, timers), and lazy + quarantine alone runs the benchmark\'s')
+    out.append('   sampler thread (it reads debugfs every 20 ms).')
     lazy, q = prof.get('lazy', {}), prof.get('lazy+quarantine', {})
     for config in sorted(set(lazy) & set(q)):
         lc, qc = lazy[config].get('cycles'), q[config].get('cycles')
@@ -570,6 +583,8 @@ def main():
     parser.add_argument('--out', help='output directory (default build/bench, '
                         'build/bench-x86_64 for x86_64)')
     args = parser.parse_args()
+    if args.smoke and args.publish:
+        parser.error('--smoke runs are not published')
     if args.smoke:
         args.ms, args.reps, args.boots = 200, 1, 1
         args.no_profile = True
@@ -652,7 +667,8 @@ def main():
         if failed:
             sys.exit('error: a boot failed: nothing published')
         print('Published: %s' % os.path.relpath(
-            publish(args.arch, args.out, ' '.join(['harness/bench'] + sys.argv[1:]), commit),
+            publish(args.arch, args.out, ' '.join(['harness/bench'] + sys.argv[1:]),
+                    not args.wall_clock, commit),
             hqlib.ROOT))
     sys.exit(1 if failed else 0)
 
