@@ -491,8 +491,10 @@ def kunit_py(res):
     json_path = os.path.join(hqlib.LOGS, 'kunit-py.json')
     log = os.path.join(hqlib.LOGS, 'kunit-py.log')
     os.makedirs(hqlib.LOGS, exist_ok=True)
-    if os.path.exists(json_path):
-        os.remove(json_path)
+    # Results of an earlier run must not count for this one.
+    for stale in (json_path, os.path.join(build_dir, 'test.log')):
+        if os.path.exists(stale):
+            os.remove(stale)
     # harness/check's ccache (harness/lib.sh) when run without it.
     env = dict(os.environ)
     env.setdefault('CCACHE_DIR', '/var/cache/iommuq-ccache')
