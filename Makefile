@@ -13,11 +13,14 @@
 #   make qemu-shell      boot the test kernel to a shell on the serial console
 #   make refresh-patches fold edits to upstream files in build/linux into patches/
 #   make series          the patch series for the mailing list in build/series/, checked
+#   make kunit           upstream's kunit.py runs our KUnit suites (arm64 virt, SMMUv3, edu)
+#   make apply-to LINUX_TREE=DIR  apply the series to your own Linux 6.1 git tree
 #   make clean           remove build/ (the ccache stays)
 
 FLAVOUR ?= test
 
-.PHONY: demo check bench bench-x86 soak tree kernel initramfs qemu-shell refresh-patches clean series
+.PHONY: demo check bench bench-x86 soak tree kernel initramfs qemu-shell refresh-patches clean series \
+	kunit apply-to
 
 demo:
 	harness/demo
@@ -36,6 +39,12 @@ soak:
 
 tree:
 	harness/tree
+
+kunit: tree
+	harness/check --only kunit-py
+
+apply-to:
+	harness/apply-to $(LINUX_TREE)
 
 kernel:
 	harness/kernel $(FLAVOUR)

@@ -562,8 +562,8 @@ def bench_report(res):
 class HostSuite:
     """A suite that runs on the host against the prepared tree, no boot."""
 
-    def __init__(self, name, run):
-        self.name, self.kernel, self.fn = name, 'test', run
+    def __init__(self, name, run, kernel='test'):
+        self.name, self.kernel, self.fn = name, kernel, run
 
     def execute(self, built):
         res = Result(self.name)
@@ -591,6 +591,11 @@ SUITES = [
     HostSuite('build-x86', static.build_x86),
     HostSuite('htmldocs', static.htmldocs),
     HostSuite('series', static.series),
+    # The entry points a reviewer uses: upstream's kunit.py running our
+    # KUnit suites on QEMU virt with an SMMUv3 and edu (its own kernel, in
+    # build/obj-kunit), and harness/apply-to on a clone of the pristine tree.
+    HostSuite('kunit-py', static.kunit_py, kernel=None),
+    HostSuite('apply-to', static.apply_to, kernel=None),
     # "bench" is the benchmarks' smoke variant (200 ms a run): it proves
     # they run in each mode; the bench-report suite reads their output.
     Suite('boot-lazy', append='iommu.strict=0 hq.bench_sample=1 hugepages=2',

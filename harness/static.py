@@ -11,6 +11,12 @@
   series         harness/series: the mapping, the export, git am, the
                  messages, checkpatch on every exported patch, and the objects
                  each patch touches built at every step
+  kunit_py       tools/testing/kunit/kunit.py run with our kunitconfig and
+                 the arm64 SMMUv3 + edu qemu_config: each of our KUnit
+                 suites ran, each case passed or skipped as pinned
+  apply_to       harness/apply-to: refuses a tree that is not 6.1, not
+                 clean or not in git; applies the series to a clone of the
+                 pristine tree, giving build/linux's tree with our files
 
 Each takes a check.Result-like object (ok, fail, notes) and records what it
 did and how long it took. Objects go to build/obj-sparse, obj-x86 and
@@ -404,3 +410,264 @@ def series(res):
             'series: the MAINTAINERS entry names %s' % identity)
     res.notes.append('series export and checks: %.0fs (log: %s)' % (
         time.time() - start, os.path.relpath(log, hqlib.ROOT)))
+
+
+# ---------------------------------------------------------------------------
+# The entry points reviewers use: kunit.py on the SMMUv3 machine, and
+# harness/apply-to on a tree of their own.
+
+KUNIT_CONFIG = 'tools/testing/kunit/configs/iommu_quarantine.config'
+KUNIT_QEMU_CONFIG = 'tools/testing/kunit/qemu_configs/arm64_smmuv3.py'
+# What kunit.py must report for each case of our suites on that machine
+# (lazy mode, the quarantine on by default): PASS, or SKIP with the reason.
+KUNIT_PY_SKIPS = {
+    'iommu_quarantine.test_init_on_free': 'needs init_on_free=1',
+    'iommu_quarantine_dma.test_dma_lazy_unprotected': 'the control, for iommu_quarantine=off',
+    'iommu_quarantine_dma.test_dma_strict': 'needs iommu.strict=1',
+}
+# The cases each suite has: a suite that lost one fails as surely as one
+# whose case failed.
+KUNIT_PY_CASES = {'iommu_quarantine': 17, 'iommu_quarantine_dma': 3,
+                  'iommu_quarantine_reuse': 3}
+
+
+def check(res, cond, what, detail=''):
+    if cond:
+        res.ok(what)
+    else:
+        res.fail(what, detail)
+
+
+def kunit_py_command(build_dir, json_path):
+    """The command README.md and Documentation/mm/iommu_quarantine.rst
+    give, with a build directory, ccache and two jobs."""
+    return ['./tools/testing/kunit/kunit.py', 'run', '--arch=arm64',
+            '--cross_compile=' + CROSS, '--kunitconfig=' + KUNIT_CONFIG,
+            '--qemu_config=' + KUNIT_QEMU_CONFIG, '--build_dir=' + build_dir,
+            '--make_options', 'CC=ccache %sgcc' % CROSS, '--jobs', '2',
+            '--timeout', '600', '--json=' + json_path]
+
+
+def kunit_groups(top):
+    """{suite name: {case name: status}} from kunit.py's JSON: the suites
+    are the top group's sub-groups; a suite that ran no case is one of its
+    test cases."""
+    found = {c['name']: {} for c in top.get('test_cases', [])}
+    for sub in top.get('sub_groups', []):
+        found[sub['name']] = {c['name']: c['status'] for c in sub.get('test_cases', [])}
+    return found
+
+
+def kunit_py_results(res, groups):
+    """Each of our suites ran all its cases; each passed, or skipped where
+    KUNIT_PY_SKIPS says it must."""
+    for suite, ncases in KUNIT_PY_CASES.items():
+        cases = groups.get(suite)
+        if cases is None:
+            res.fail('kunit.py: suite %s ran' % suite, 'suites seen: ' + ', '.join(groups))
+            continue
+        if len(cases) != ncases:
+            res.fail('kunit.py: suite %s ran its %d cases' % (suite, ncases),
+                     'it reported %d: %s' % (len(cases), ', '.join(cases)))
+        for case, status in sorted(cases.items()):
+            name = '%s.%s' % (suite, case)
+            if status == 'SKIP' and name in KUNIT_PY_SKIPS:
+                res.skip('kunit.py: ' + name, KUNIT_PY_SKIPS[name])
+            elif name in KUNIT_PY_SKIPS:
+                res.fail('kunit.py: %s is %s, but must skip here (%s)' % (
+                    name, status, KUNIT_PY_SKIPS[name]))
+            elif status == 'PASS':
+                res.ok('kunit.py: ' + name)
+            else:
+                res.fail('kunit.py: %s is %s' % (name, status))
+
+
+def kunit_py(res):
+    """tools/testing/kunit/kunit.py run on QEMU virt with an SMMUv3 and
+    edu: our three suites ran, every case passed or skipped as pinned."""
+    import json
+    start = time.time()
+    build_dir = hqlib.obj_dir('kunit')
+    json_path = os.path.join(hqlib.LOGS, 'kunit-py.json')
+    log = os.path.join(hqlib.LOGS, 'kunit-py.log')
+    os.makedirs(hqlib.LOGS, exist_ok=True)
+    # Results of an earlier run must not count for this one.
+    for stale in (json_path, os.path.join(build_dir, 'test.log')):
+        if os.path.exists(stale):
+            os.remove(stale)
+    # harness/check's ccache (harness/lib.sh) when run without it.
+    env = dict(os.environ)
+    env.setdefault('CCACHE_DIR', '/var/cache/iommuq-ccache')
+    cmd = kunit_py_command(build_dir, json_path)
+    proc = subprocess.run(cmd, cwd=hqlib.SRC, capture_output=True, text=True, env=env)
+    out = proc.stdout + proc.stderr
+    with open(log, 'w') as f:
+        f.write('$ ' + ' '.join(cmd) + '\n' + out)
+    elapsed = time.time() - start
+    res.notes.append('kunit.py run (build and boot): %.0fs (log: %s)' % (
+        elapsed, os.path.relpath(log, hqlib.ROOT)))
+    if proc.returncode:
+        res.fail('kunit.py run exits with status 0', 'status %d\n%s' % (proc.returncode,
+                                                                        tail(out, 25)))
+    else:
+        res.ok('kunit.py run exits with status 0')
+    try:
+        with open(json_path) as f:
+            groups = kunit_groups(json.load(f))
+    except (OSError, ValueError) as e:
+        res.fail('kunit.py wrote its parsed results (--json)', str(e))
+        return
+    kunit_py_results(res, groups)
+    # The console, whatever the tests said.
+    try:
+        with open(os.path.join(build_dir, 'test.log'), errors='replace') as f:
+            bugs = [l.strip() for l in f if hqlib.KERNEL_BUG_RE.search(l)]
+    except OSError as e:
+        bugs = ['no console log: %s' % e]
+    (res.fail('kunit.py: the kernel reported no bug', '\n'.join(bugs[:10])) if bugs
+     else res.ok('kunit.py: the kernel reported no bug'))
+    # The device-free kunitconfig resolves on the stock arm64 machine too.
+    cfg_dir = hqlib.obj_dir('kunit-mm')
+    proc = subprocess.run(['./tools/testing/kunit/kunit.py', 'config', '--arch=arm64',
+                           '--cross_compile=' + CROSS, '--kunitconfig=mm',
+                           '--build_dir=' + cfg_dir], cwd=hqlib.SRC, capture_output=True,
+                          text=True, env=env)
+    check(res, not proc.returncode,
+          'kunit.py config --kunitconfig=mm --arch=arm64: every option set',
+          tail(proc.stdout + proc.stderr))
+
+
+def apply_to(res):
+    """harness/apply-to on a clone of the pristine tree: it refuses a tree
+    that is not 6.1, one with uncommitted changes and one that is not a git
+    work tree, changing nothing; on the pristine tree it gives the tree
+    harness/tree builds, one commit per patch."""
+    start = time.time()
+    work = os.path.join(hqlib.BUILD, 'apply-to-check')
+    tree = os.path.join(work, 'linux')
+    os.makedirs(work, exist_ok=True)
+    apply_cmd = [os.path.join(HARNESS, 'apply-to')]
+
+    def run(*args, cwd=tree, check=True):
+        proc = subprocess.run(list(args), cwd=cwd, capture_output=True, text=True)
+        if check and proc.returncode:
+            raise RuntimeError('%s: %s' % (' '.join(args), proc.stderr.strip()))
+        return proc
+
+    def head():
+        return run('git', 'rev-parse', 'HEAD').stdout.strip()
+
+    def refused(what, target, reason_re):
+        before = head()
+        proc = run(*apply_cmd, target, check=False)
+        text = proc.stdout + proc.stderr
+        if proc.returncode == 1 and re.search(reason_re, text) and head() == before:
+            res.ok('apply-to refuses %s, and says why' % what)
+        else:
+            res.fail('apply-to refuses %s, and says why (%s), changing nothing' % (
+                what, reason_re), 'exit status %d, HEAD %s\n%s' % (
+                    proc.returncode, 'unchanged' if head() == before else 'moved', tail(text)))
+
+    def pristine_of(path):
+        return subprocess.run(['git', '-C', path, 'rev-parse', '-q', '--verify',
+                               'pristine^{tree}'], capture_output=True, text=True).stdout
+
+    try:
+        # A clone of build/linux at "pristine": made once (checking out
+        # the whole tree takes minutes), then reset to it and cleaned of
+        # everything, ignored files included, on each run.
+        if os.path.isdir(tree) and pristine_of(tree) and pristine_of(tree) == pristine_of(
+                hqlib.SRC) and not run('git', 'fetch', '-q', 'origin', check=False).returncode:
+            run('git', 'checkout', '-q', '-f', '-B', 'mine', 'pristine')
+            run('git', 'clean', '-q', '-ffdx')
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+            os.makedirs(work)
+            run('git', 'clone', '-q', '--shared', '--no-checkout', hqlib.SRC, tree, cwd=work)
+            run('git', 'checkout', '-q', '-b', 'mine', 'pristine')
+            res.notes.append('apply-to check: cloned and checked out the pristine tree')
+        for key, value in (('user.name', 'apply-to check'),
+                           ('user.email', 'check@iommuq.example.org'), ('gc.auto', '0')):
+            run('git', 'config', key, value)
+        if run('git', 'status', '--porcelain', '--ignored').stdout or \
+                run('git', 'rev-parse', 'HEAD^{tree}').stdout != pristine_of(tree):
+            raise RuntimeError('the clone in %s is not the pristine tree' % tree)
+        # Not 6.1: the same tree with the Makefile saying 6.2, committed.
+        with open(os.path.join(tree, 'Makefile')) as f:
+            makefile = f.read()
+        with open(os.path.join(tree, 'Makefile'), 'w') as f:
+            f.write(re.sub(r'^PATCHLEVEL = 1$', 'PATCHLEVEL = 2', makefile, count=1,
+                           flags=re.M))
+        run('git', 'commit', '-q', '-a', '-m', 'not 6.1')
+        refused('a Linux 6.2 tree', tree, r'is Linux 6\.2\.\d+; the series is for Linux 6\.1')
+        run('git', 'reset', '-q', '--hard', 'pristine')
+        # Dirty: a change not committed, which must still be there after.
+        with open(os.path.join(tree, 'README'), 'a') as f:
+            f.write('local change\n')
+        refused('a tree with uncommitted changes', tree, r'has uncommitted changes.*\n.*README')
+        if run('git', 'status', '--porcelain').stdout.split() != ['M', 'README']:
+            res.fail('apply-to left the uncommitted change alone')
+        run('git', 'checkout', '-q', '--', 'README')
+        # Not a git work tree: a directory in it.
+        refused('a directory that is not the top of a git work tree',
+                os.path.join(tree, 'mm'), r'is not a Linux source tree|not the top of a git')
+        plain = os.path.join(work, 'plain')
+        shutil.rmtree(plain, ignore_errors=True)
+        os.makedirs(os.path.join(plain, 'mm'))
+        shutil.copy(os.path.join(tree, 'Makefile'), plain)
+        shutil.copy(os.path.join(tree, 'mm', 'page_alloc.c'), os.path.join(plain, 'mm'))
+        refused('a 6.1 tree that is not in git', plain, r'not the top of a git work tree')
+
+        base = head()
+        proc = run(*apply_cmd, tree, check=False)
+        text = proc.stdout + proc.stderr
+        entries, _ = series_py.read_mapping()
+        if proc.returncode:
+            res.fail('apply-to applies the series to the pristine tree', tail(text))
+            return
+        res.ok('apply-to applies the series to the pristine tree')
+        subjects = run('git', 'log', '--reverse', '--format=%s', base + '..HEAD').stdout
+        want = [series_py.read_message(e.source)[0] for e in entries]
+        check(res, subjects.splitlines() == want,
+              'apply-to: one commit per patch, in order, with its subject', 'got:\n' + subjects)
+        check(res, 'apply-to: Linux 6.1' in text and '%d commits on mine' % len(entries) in text,
+              'apply-to says what it did', tail(text))
+        check(res, not run('git', 'status', '--porcelain').stdout,
+              'apply-to: the work tree is clean afterwards')
+        # What it must equal: build/linux's series (harness/tree's commits)
+        # plus our new files, as harness/tree lays them over it.
+        env = dict(os.environ, GIT_INDEX_FILE=os.path.join(work, 'expected-index'))
+        subprocess.run(['git', 'read-tree', 'origin/work'], cwd=tree, env=env, check=True)
+        for f in series_py.overlay_files():
+            src = os.path.join(hqlib.ROOT, f)
+            blob = run('git', 'hash-object', '-w', '--', src).stdout.strip()
+            mode = '100755' if os.access(src, os.X_OK) else '100644'
+            subprocess.run(['git', 'update-index', '--add', '--cacheinfo',
+                            '%s,%s,%s' % (mode, blob, f)], cwd=tree, env=env, check=True)
+        expected = subprocess.run(['git', 'write-tree'], cwd=tree, env=env, check=True,
+                                  capture_output=True, text=True).stdout.strip()
+        diff = run('git', 'diff', '--stat', expected, 'HEAD').stdout
+        (res.fail('apply-to gives the tree of build/linux with our files (is build/linux '
+                  'current? harness/tree)', tail(diff)) if diff
+         else res.ok('apply-to gives the tree of build/linux with our files'))
+        # What the user does next: merge the fragment into a configuration.
+        cfg = os.path.join(work, 'obj-config')
+        shutil.rmtree(cfg, ignore_errors=True)
+        proc = run('make', '-s', 'O=' + cfg, 'ARCH=arm64', 'CROSS_COMPILE=' + CROSS, 'defconfig',
+                   'iommu_quarantine.config', check=False)
+        try:
+            with open(os.path.join(cfg, '.config')) as f:
+                config = f.read()
+        except OSError:
+            config = ''
+        check(res, not proc.returncode and re.search(r'^CONFIG_IOMMU_PAGE_QUARANTINE=y$', config,
+                                                     re.M),
+              'make defconfig iommu_quarantine.config in the applied tree enables the '
+              'quarantine', tail(proc.stdout + proc.stderr))
+        # Applied once, it is refused again: the files are there.
+        refused('the series twice', tree, r'does not apply|already has')
+    except (OSError, RuntimeError, subprocess.CalledProcessError) as e:
+        res.fail('apply-to check: setting up the trees', str(e))
+    finally:
+        shutil.rmtree(os.path.join(work, 'plain'), ignore_errors=True)
+        res.notes.append('apply-to check: %.0fs' % (time.time() - start))
