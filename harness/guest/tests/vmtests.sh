@@ -233,7 +233,7 @@ if [ -n "$swapdev" ]; then
 	echo 3 >/proc/sys/vm/drop_caches
 	echo $((($(meminfo MemAvailable) / 1024 - 16) / 2)) >/proc/sys/vm/nr_hugepages
 	mib=$(($(meminfo MemAvailable) / 1024 + 16))
-	if timeout 150 /harness/bin/swap_load $mib 3 >/tmp/swap.out 2>&1; then
+	if timeout 300 /harness/bin/swap_load $mib 3 >/tmp/swap.out 2>&1; then
 		tap_ok "swap_load: $mib MiB through swap, every word checked"
 	else
 		tap_fail "swap_load: $mib MiB through swap, every word checked"
