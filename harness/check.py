@@ -49,13 +49,14 @@ class Result:
         self.notes.append('skipped: %s (%s)' % (what, why))
 
 
-def count_tap(res, name, lines, finished=True, skips=None):
+def count_tap(res, name, lines, finished=True, skips=None, xfails=None):
     """Count a guest test's TAP results; a finished test's plan must match.
 
     A result may skip only if SKIPS (description: why) lists it, and a
-    listed one must skip.
+    listed one must skip. A result in XFAILS (description: why) must fail,
+    and counts as a skip: a known failure of upstream's, pinned.
     """
-    skips = skips or {}
+    skips, xfails = skips or {}, xfails or {}
     seen, plans, reported = 0, [], set()
     for line in lines:
         if line.startswith('Bail out!'):
@@ -71,7 +72,12 @@ def count_tap(res, name, lines, finished=True, skips=None):
         seen += 1
         reported.add(m.group(2))
         what = '%s: %s' % (name, m.group(2))
-        if m.group(3) == 'SKIP' and m.group(2) in skips:
+        if m.group(2) in xfails and m.group(1) and not m.group(3):
+            res.skip(what, 'expected failure: ' + xfails[m.group(2)])
+        elif m.group(2) in xfails:
+            res.fail('%s did not fail, but is pinned as an expected failure (%s)'
+                     % (what, xfails[m.group(2)]))
+        elif m.group(3) == 'SKIP' and m.group(2) in skips:
             res.skip(what, (m.group(4) or '').strip())
         elif m.group(3) == 'SKIP':
             res.fail('%s skipped, which it must not here (%s)' % (what, (m.group(4) or '').strip()))
@@ -176,7 +182,7 @@ def count_kunit(res, boot, suites, skips):
         '; not counted: ' + ', '.join(others) if others else ''))
 
 
-def check_boot(res, boot, run, kunit, skips=None):
+def check_boot(res, boot, run, kunit, skips=None, xfails=None):
     sections = boot.sections()
     reported, finished = set(), bool(run)
     for name in run:
@@ -187,7 +193,8 @@ def check_boot(res, boot, run, kunit, skips=None):
             continue
         rc, lines = sections[name]
         failed_before = res.failed
-        seen, got = count_tap(res, name, lines, finished=rc is not None, skips=skips)
+        seen, got = count_tap(res, name, lines, finished=rc is not None, skips=skips,
+                              xfails=xfails)
         reported |= got
         finished &= rc is not None
         if rc is None and boot.ended == 'dumped' and 'HQ-DUMP' in lines:
@@ -204,6 +211,9 @@ def check_boot(res, boot, run, kunit, skips=None):
     for what in sorted(w for w in (skips or {}) if w.split('.')[0] not in KUNIT_SUITES):
         if finished and what not in reported:
             res.fail('%s, expected to skip here, was not reported' % what)
+    for what in sorted(xfails or {}):
+        if finished and what not in reported:
+            res.fail('%s, expected to fail here, was not reported' % what)
     if kunit:
         count_kunit(res, boot, kunit, skips or {})
     if boot.ended not in ('done', 'dumped'):
@@ -220,11 +230,12 @@ class Suite:
 
     def __init__(self, name, kernel='test', append='', run=(), kunit=(), skips=None,
                  post=None, dump=False, timeout=600, optional=False, drivers=False,
-                 iommu=None):
+                 iommu=None, swap_mib=0, xfails=None):
         self.name, self.kernel, self.append = name, kernel, append
         self.run, self.kunit, self.skips = list(run), tuple(kunit), skips or {}
         self.post, self.dump, self.timeout = post, dump, timeout
         self.optional, self.drivers, self.iommu = optional, drivers, iommu
+        self.swap_mib, self.xfails = swap_mib, xfails or {}
 
     def execute(self, built):
         res = Result(self.name)
@@ -234,13 +245,13 @@ class Suite:
         dump = os.path.join(hqlib.BUILD, 'vmcore', self.name + '.elf') if self.dump else None
         if dump:
             os.makedirs(os.path.dirname(dump), exist_ok=True)
-        extra = hqlib.driver_devices(self.name) if self.drivers else ()
+        extra = hqlib.driver_devices(self.name, self.swap_mib) if self.drivers else ()
         boot = hqlib.boot(self.kernel, self.name, run=self.run, append=self.append,
                           timeout=self.timeout, dump=dump, extra_qemu=extra,
                           iommu=self.iommu)
         res.notes.append('boot took %.0fs, logs: %s' % (boot.seconds, os.path.relpath(
             boot.console_path, hqlib.ROOT)))
-        check_boot(res, boot, self.run, self.kunit, self.skips)
+        check_boot(res, boot, self.run, self.kunit, self.skips, self.xfails)
         if self.post:
             self.post(res, boot, dump)
         return res
@@ -502,6 +513,67 @@ def static_checks(res):
          else res.ok('checkpatch --strict: %s' % p))
 
 
+# Upstream's mm selftests (guest/tests/vmtests.sh): the programs that skip
+# in this guest, each one's result a TAP line "vm: PROGRAM ARGS".
+VMTESTS_SKIPS = {
+    'vm: ./thuge-gen': 'needs 4 huge pages of every size, 1 GiB ones included',
+    'vm: ./ksm_tests -N -m 1': 'needs CONFIG_NUMA and two NUMA nodes; the guest has one',
+    'vm: ./ksm_tests -N -m 0': 'needs CONFIG_NUMA and two NUMA nodes; the guest has one',
+    'vm: ./soft-dirty': 'arm64 has no soft-dirty bit in 6.1 (no HAVE_ARCH_SOFT_DIRTY)',
+    'vm: ./migration': 'needs two NUMA nodes; the guest has one (every test skips)',
+}
+
+
+# Upstream's 6.1 programs that fail on this kernel, with the quarantine on
+# or off: pinned, so that one that starts to pass (or a new failure) shows.
+UFFD_XFAIL = ('6.1\'s test asks UFFDIO_API for every feature of its UAPI header, '
+              'uffd-wp included, which 6.1 lacks on arm64: EINVAL')
+VMTESTS_XFAILS = {'vm: ./userfaultfd %s %s' % (t, args): UFFD_XFAIL
+                  for t, args in (('anon', '4 2'), ('hugetlb', '8 2'),
+                                  ('hugetlb_shared', '8 2 /harness/vm/huge/uffd-test'),
+                                  ('shmem', '4 2'))}
+VMTESTS_XFAILS.update({
+    'vm: ./split_huge_page_test': 'no THP at its first fault (AnonHugePages 0) on this kernel, '
+    'with the quarantine on or off; not investigated',
+})
+
+
+def vm_results(boot):
+    """{program: 'pass' | 'fail' | 'skip'} of a boot's vmtests run."""
+    out = {}
+    for line in boot.sections().get('vmtests', (None, []))[1]:
+        m = TAP_RE.match(line)
+        if m and (m.group(2) or '').startswith('vm: '):
+            out[m.group(2)] = ('fail' if m.group(1) else
+                               'skip' if m.group(3) == 'SKIP' else 'pass')
+    return out
+
+
+def vmtests_same(res, boot, dump):
+    """The control: every program has the result it had with the quarantine
+    on (the vmtests-lazy suite, run before this one in the same check)."""
+    lazy = hqlib.Boot('vmtests-lazy', boot.kernel)
+    if not os.path.exists(lazy.out_path) or os.path.getmtime(lazy.out_path) < CHECK_START:
+        res.fail('vmtests: the vmtests-lazy suite did not run in this check: run both')
+        return
+    on, off = vm_results(lazy), vm_results(boot)
+    if not on or not off:
+        res.fail('vmtests: no program results to compare (on: %d, off: %d)' % (len(on), len(off)))
+        return
+    differ = sorted(p for p in set(on) | set(off) if on.get(p) != off.get(p))
+    if differ:
+        res.fail('vmtests: %d program(s) differ with the quarantine on and off' % len(differ),
+                 '\n'.join('    %s: on %s, off %s' % (p, on.get(p, 'absent'), off.get(p, 'absent'))
+                           for p in differ))
+    else:
+        counts = {}
+        for r in on.values():
+            counts[r] = counts.get(r, 0) + 1
+        res.ok('vmtests: the same result on and off for all %d programs' % len(on))
+        res.notes.append('vmtests: on and off alike: %s' % ', '.join(
+            '%d %s' % (n, r) for r, n in sorted(counts.items())))
+
+
 # The smoke runs of the benchmarks: which suite ran which mode.
 BENCH_SMOKE = [('compiled-out', 'compiled-out', 'absent'), ('boot-strict', 'strict', 'on'),
                ('quarantine-off', 'lazy', 'off'), ('boot-lazy', 'lazy+quarantine', 'on')]
@@ -649,6 +721,16 @@ SUITES = [
           drivers=True),
     Suite('drivers-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
           run=['drivers'], drivers=True),
+    # Upstream's mm selftests (6.1's tools/testing/selftests/vm, the entries
+    # of its run_vmtests.sh) with the real drivers' DMA load running and
+    # swap on a virtio-blk disk behind the SMMUv3; the control must give
+    # every program the same result. secretmem.enable=1 for memfd_secret.
+    Suite('vmtests-lazy', append='iommu.strict=0 kunit.enable=0 secretmem.enable=1',
+          run=['vmtests'], drivers=True, swap_mib=128, skips=VMTESTS_SKIPS,
+          xfails=VMTESTS_XFAILS),
+    Suite('vmtests-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0 '
+          'secretmem.enable=1', run=['vmtests'], drivers=True, swap_mib=128,
+          skips=VMTESTS_SKIPS, xfails=VMTESTS_XFAILS, post=vmtests_same),
     # Both at once with the soak's stresses: CPU 1 offline and online every
     # 2 s, windows of failing invalidations, memory pressure.
     Suite('drivers-soak', append='iommu.strict=0 kunit.enable=0 hq.drivers_stress=1 '

@@ -199,13 +199,14 @@ class Boot:
 DISK_MIB = 32
 
 
-def driver_devices(name):
+def driver_devices(name, swap_mib=0):
     """QEMU arguments for real drivers behind the SMMUv3, for boot NAME.
 
     A virtio-blk disk (a fresh sparse image in build/) and two virtio-net
     NICs, all modern virtio-pci with iommu_platform=on so that their DMA is
     translated. The NICs' backends are ports of one QEMU hub: what one
-    sends, the other receives, and nothing leaves QEMU.
+    sends, the other receives, and nothing leaves QEMU. With SWAP_MIB, a
+    second virtio-blk disk of that size for swap, serial "hqswap".
     """
     disk = os.path.join(BUILD, 'disk-%s.img' % name)
     with open(disk, 'wb') as f:
@@ -213,6 +214,12 @@ def driver_devices(name):
     virtio = 'iommu_platform=on,disable-legacy=on'
     args = ['-drive', 'if=none,id=hqdisk,format=raw,file=' + disk,
             '-device', 'virtio-blk-pci,drive=hqdisk,' + virtio]
+    if swap_mib:
+        swap = os.path.join(BUILD, 'swap-%s.img' % name)
+        with open(swap, 'wb') as f:
+            f.truncate(swap_mib << 20)
+        args += ['-drive', 'if=none,id=hqswap,format=raw,file=' + swap,
+                 '-device', 'virtio-blk-pci,drive=hqswap,serial=hqswap,' + virtio]
     for i in (1, 2):
         args += ['-netdev', 'hubport,id=hqnet%d,hubid=0' % i,
                  '-device', 'virtio-net-pci,netdev=hqnet%d,romfile=,mac=52:54:00:00:00:%02x,%s'
