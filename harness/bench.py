@@ -523,6 +523,19 @@ def table_profile(prof, out, icount, top=20):
             out.append('     %-36s %12.0f %14.2f %14.2f' % (name[:36], extra, qcalls, lcalls))
 
 
+def boot_lines(boot, test):
+    """The lines of one guest test of a boot, and whether the boot failed
+    (said on stdout): the test did not end well, a TAP case failed, or the
+    kernel complained."""
+    rc, lines = boot.sections().get(test, (None, []))
+    bad = [l for l in lines if l.startswith('not ok')] + boot.kernel_bugs()
+    failed = rc != 0 or bool(bad) or boot.ended != 'done'
+    if failed:
+        print('   FAIL: %s' % (boot.reason or boot.ended), '\n      '.join(bad[:10]),
+              '(%s)' % boot.out_path)
+    return lines, failed
+
+
 def run_profile(args, extra):
     """Boot the profiling kernel in lazy and lazy + quarantine; profile each."""
     k = hqlib.Kernel(ARCHES[args.arch][0] + '-profile', 'bench', ['bench-profile.config'],
@@ -540,12 +553,8 @@ def run_profile(args, extra):
         boot = hqlib.boot(k.name, '%s-%s' % (k.name, mode.replace('+', '-')), run=['profile'],
                           extra_qemu=extra, append='%s kunit.enable=0 hq.bench_ms=%d'
                           % (append, args.ms), timeout=600 + args.ms * 200 // 1000)
-        rc, lines = boot.sections().get('profile', (None, []))
-        bad = [l for l in lines if l.startswith('not ok')] + boot.kernel_bugs()
-        if rc != 0 or bad or boot.ended != 'done':
-            failed = True
-            print('   FAIL: %s' % (boot.reason or boot.ended), '\n      '.join(bad[:10]),
-                  '(%s)' % boot.out_path)
+        lines, boot_failed = boot_lines(boot, 'profile')
+        failed |= boot_failed
         prof[mode] = parse_profile(lines)
         print('   %d configurations in %.0fs' % (len(prof[mode]), boot.seconds), flush=True)
     return prof, failed
@@ -628,12 +637,8 @@ def main():
                               append='%s kunit.enable=0 hq.bench_ms=%d hq.bench_reps=%d '
                               'hq.bench_sample=%d' % (append, args.ms, args.reps, n == 0),
                               timeout=300 + args.ms * args.reps * 40 // 1000)
-            rc, lines = boot.sections().get('bench', (None, []))
-            bad = [l for l in lines if l.startswith('not ok')] + boot.kernel_bugs()
-            if rc != 0 or bad or boot.ended != 'done':
-                failed = True
-                print('   FAIL: %s' % (boot.reason or boot.ended), '\n      '.join(bad[:10]),
-                      '(%s)' % boot.out_path)
+            lines, boot_failed = boot_lines(boot, 'bench')
+            failed |= boot_failed
             d = parse_boot(lines)
             for r in d['results']:
                 r['boot'] = n + 1

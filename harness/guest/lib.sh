@@ -134,3 +134,20 @@ iommu_faults() {
 
 # The lazy flush timeout (dma_iommu.fq_timeout_ms, test-only knob).
 FQ_TIMEOUT=/sys/module/dma_iommu/parameters/fq_timeout_ms
+
+# virtio_domain_of SYSFS_DEVICE: the IOMMU domain type of the PCI device
+# above a virtio device ("none" if it has no IOMMU group).
+virtio_domain_of() {
+	cat "$(readlink -f "$1/..")/iommu_group/type" 2>/dev/null || echo none
+}
+
+# The network interfaces virtio_net drives, space-separated, in sysfs order.
+virtio_net_ifaces() {
+	local d ifaces=
+	for d in /sys/class/net/*; do
+		[ -e "$d/device/driver" ] || continue
+		[ "$(basename "$(readlink "$d/device/driver")")" = virtio_net ] &&
+			ifaces="$ifaces $(basename "$d")"
+	done
+	echo $ifaces
+}

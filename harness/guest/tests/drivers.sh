@@ -22,14 +22,6 @@ cpu1=/sys/devices/system/cpu/cpu1/online
 blk=/harness/bin/dma_blk_load
 net=/harness/bin/dma_net_load
 
-# domain_of SYSFS_DEVICE: the IOMMU domain type of the PCI device above a
-# virtio device.
-domain_of() {
-	local pci
-	pci=$(readlink -f "$1/..")
-	cat "$pci/iommu_group/type" 2>/dev/null || echo none
-}
-
 want=DMA-FQ
 [ "$(cmdline_value iommu.strict 0)" = 0 ] || want=DMA
 quarantine=on
@@ -102,22 +94,17 @@ if [ ! -b /dev/vda ]; then
 	tap_fail "virtio-blk disk /dev/vda present"
 else
 	tap_ok "virtio-blk disk /dev/vda present"
-	tap_is "$(domain_of /sys/block/vda/device)" $want "virtio-blk's IOMMU domain is $want"
+	tap_is "$(virtio_domain_of /sys/block/vda/device)" $want "virtio-blk's IOMMU domain is $want"
 	blk_ok=1
 fi
-ifaces=
-for d in /sys/class/net/*; do
-	[ -e "$d/device/driver" ] || continue
-	[ "$(basename "$(readlink "$d/device/driver")")" = virtio_net ] &&
-		ifaces="$ifaces $(basename "$d")"
-done
+ifaces=" $(virtio_net_ifaces)"
 # shellcheck disable=SC2086
 set -- $ifaces
 if [ $# -ne 2 ]; then
 	tap_fail "two virtio-net NICs present (found:$ifaces)"
 else
 	tap_ok "two virtio-net NICs present: $1 $2"
-	tap_is "$(domain_of /sys/class/net/$1/device)" $want "virtio-net's IOMMU domain is $want"
+	tap_is "$(virtio_domain_of /sys/class/net/$1/device)" $want "virtio-net's IOMMU domain is $want"
 	net_ok=1
 fi
 

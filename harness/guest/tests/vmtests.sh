@@ -87,11 +87,6 @@ uptime_s() { cut -d. -f1 /proc/uptime; }
 vmstat() { sed -n "s/^$1 //p" /proc/vmstat; }
 meminfo() { sed -n "s/^$1: *\([0-9]*\).*/\1/p" /proc/meminfo; }
 
-# The IOMMU domain type of the PCI device above a virtio device.
-domain_of() {
-	cat "$(readlink -f "$1/..")/iommu_group/type" 2>/dev/null || echo none
-}
-
 # run_prog SECONDS PROGRAM ARGS...: one selftest, as run_vmtests.sh's
 # run_test runs it, in the selftests directory, with a time limit.
 run_prog() {
@@ -183,7 +178,7 @@ for b in /sys/block/vd*; do
 done
 if [ -n "$swapdev" ]; then
 	tap_ok "swap disk present: $swapdev"
-	tap_is "$(domain_of /sys/block/$swapdev/device)" $want "the swap disk's IOMMU domain is $want"
+	tap_is "$(virtio_domain_of /sys/block/$swapdev/device)" $want "the swap disk's IOMMU domain is $want"
 	if mkswap /dev/$swapdev >/dev/null && swapon /dev/$swapdev; then
 		tap_ok "swap on /dev/$swapdev ($(meminfo SwapTotal) kB)"
 	else
@@ -192,12 +187,7 @@ if [ -n "$swapdev" ]; then
 else
 	tap_fail "swap disk present (a virtio-blk disk with serial hqswap)"
 fi
-ifaces=
-for d in /sys/class/net/*; do
-	[ -e "$d/device/driver" ] || continue
-	[ "$(basename "$(readlink "$d/device/driver")")" = virtio_net ] &&
-		ifaces="$ifaces $(basename "$d")"
-done
+ifaces=" $(virtio_net_ifaces)"
 # shellcheck disable=SC2086
 set -- $ifaces
 last_iface=${2:-}
