@@ -146,7 +146,26 @@ static unsigned int iommu_quarantine_retry_ms __read_mostly = IOMMU_QUARANTINE_R
 static DECLARE_BITMAP(iommu_quarantine_wanted, IOMMU_QUARANTINE_MAX_DOMAINS);
 static unsigned long iommu_quarantine_requests;
 
+/*
+ * Levels and maxima, read on the hot path (the cap) or raised with a
+ * compare: one shared word each. "bytes held now" is "pages held now" in
+ * bytes and has no word of its own.
+ */
 static atomic_long_t iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_COUNT];
+/*
+ * Events, only ever added to: counted on the CPU where they happen, summed
+ * when read, so that tagging, freeing and releasing a page write no counter
+ * another CPU writes too.
+ */
+static DEFINE_PER_CPU(unsigned long, iommu_quarantine_events[IOMMU_QUARANTINE_COUNTER_COUNT]);
+#define IOMMU_QUARANTINE_EVENTS	(BIT(IOMMU_QUARANTINE_COUNTER_TAGGED) |		\
+				 BIT(IOMMU_QUARANTINE_COUNTER_SHARED) |		\
+				 BIT(IOMMU_QUARANTINE_COUNTER_PASSED) |		\
+				 BIT(IOMMU_QUARANTINE_COUNTER_RELEASED) |		\
+				 BIT(IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES) |	\
+				 BIT(IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES) |	\
+				 BIT(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL) |	\
+				 BIT(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED))
 static const char *const iommu_quarantine_counter_names[] = {
 	[IOMMU_QUARANTINE_COUNTER_TAGGED]		= "pages tagged",
 	[IOMMU_QUARANTINE_COUNTER_SHARED]		= "pages tagged by several domains",
@@ -183,9 +202,29 @@ static void iommu_quarantine_kick(bool force)
 	irq_work_queue(&iommu_quarantine_irq_work);
 }
 
-static void iommu_quarantine_count(enum iommu_quarantine_counter_id id, long nr)
+/* Count @nr events: irq-safe, on this CPU's copy. */
+static void iommu_quarantine_count(enum iommu_quarantine_counter_id id, unsigned long nr)
 {
-	atomic_long_add(nr, &iommu_quarantine_counters[id]);
+	BUILD_BUG_ON(IOMMU_QUARANTINE_COUNTER_COUNT > BITS_PER_LONG);
+	if (WARN_ON_ONCE(!(IOMMU_QUARANTINE_EVENTS & BIT(id))))
+		return;
+	this_cpu_add(iommu_quarantine_events[id], nr);
+}
+
+static long iommu_quarantine_read(enum iommu_quarantine_counter_id id)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	if (id == IOMMU_QUARANTINE_COUNTER_BYTES_HELD)
+		return atomic_long_read(&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD])
+			<< PAGE_SHIFT;
+	if (!(IOMMU_QUARANTINE_EVENTS & BIT(id)))
+		return atomic_long_read(&iommu_quarantine_counters[id]);
+	/* CPUs that went offline keep their counts. */
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(iommu_quarantine_events[id], cpu);
+	return sum;
 }
 
 /* === Tags ================================================================= */
@@ -238,8 +277,11 @@ static bool iommu_quarantine_gen_passed(atomic64_t *counter, u64 gen)
 	return iommu_quarantine_gen_after(atomic64_read(counter), gen);
 }
 
-/* A tag is safe once an invalidation that started after it has succeeded. */
-static bool iommu_quarantine_tag_safe(u64 tag)
+/*
+ * A tag is safe once an invalidation that started after it has succeeded.
+ * Inlined: the free path asks once per tag, the release once per block.
+ */
+static __always_inline bool iommu_quarantine_tag_safe(u64 tag)
 {
 	unsigned int slot = iommu_quarantine_tag_slot(tag);
 	u64 gen = iommu_quarantine_tag_gen(tag);
@@ -251,6 +293,19 @@ static bool iommu_quarantine_tag_safe(u64 tag)
 	/* A corrupt tag: warn, and do not hold memory forever for it. */
 	if (WARN_ON_ONCE(!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
 		return true;
+	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].completed, gen);
+}
+
+/* Like iommu_quarantine_tag_safe(), for a value that may not be a tag. */
+static __always_inline bool iommu_quarantine_tag_safe_hint(u64 tag)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(tag);
+	u64 gen = iommu_quarantine_tag_gen(tag);
+
+	if (slot == IOMMU_QUARANTINE_SLOT_SHARED)
+		return iommu_quarantine_gen_passed(&iommu_quarantine_shared_completed, gen);
+	if (!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS)
+		return false;
 	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].completed, gen);
 }
 
@@ -456,11 +511,11 @@ static atomic_long_t *iommu_quarantine_held_of(u64 tag)
 
 static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag)
 {
-	atomic_long_t *bytes_held = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD];
+	atomic_long_t *held_now = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD];
 	unsigned long nr_pages = 1UL << order;
 	struct iommu_quarantine_list *list;
 	unsigned long flags;
-	long bytes;
+	long held;
 
 	page->index = tag;
 
@@ -469,10 +524,9 @@ static void iommu_quarantine_hold(struct page *page, unsigned int order, u64 tag
 	 * subtract it first: the counters never read negative.
 	 */
 	atomic_long_add(nr_pages, iommu_quarantine_held_of(tag));
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, nr_pages);
 	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, nr_pages);
-	bytes = atomic_long_add_return(nr_pages << PAGE_SHIFT, bytes_held);
-	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, bytes);
+	held = atomic_long_add_return(nr_pages, held_now);
+	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_BYTES_PEAK, held << PAGE_SHIFT);
 	/*
 	 * Pairs with the smp_mb() in iommu_quarantine_flush_end() between its
 	 * advance and its read of held_pages: either it sees this block and
@@ -538,6 +592,8 @@ bool __iommu_quarantine_free(struct page *page, unsigned int order)
 			;
 		else if (iommu_quarantine_tag_safe(tag))
 			passed++;
+		else if (!block_tag)
+			block_tag = tag;
 		else
 			block_tag = iommu_quarantine_merge(block_tag, tag);
 		atomic64_set(tagp, 0);
@@ -628,11 +684,11 @@ EXPORT_SYMBOL_GPL(__iommu_quarantine_busy);
 /* === Releasing ============================================================ */
 
 /*
- * The HELD marker of a held block: its order, and in @held_ms for how long
- * it has been held. Clears the marker if @clear.
+ * The HELD marker of a held block: its order, and in @held_jiffies for how
+ * long it has been held. Clears the marker if @clear.
  */
 static unsigned int iommu_quarantine_held(struct page *page, bool clear,
-					  unsigned long *held_ms)
+					  unsigned long *held_jiffies)
 {
 	const u64 jiffies_mask = IOMMU_QUARANTINE_GEN_MASK >> IOMMU_QUARANTINE_HELD_ORDER_BITS;
 	struct page_ext *page_ext;
@@ -640,7 +696,7 @@ static unsigned int iommu_quarantine_held(struct page *page, bool clear,
 	atomic64_t *tagp;
 	u64 tag, gen;
 
-	*held_ms = 0;
+	*held_jiffies = 0;
 	page_ext = page_ext_get(page);
 	if (WARN_ON_ONCE(!page_ext))
 		return 0;
@@ -649,8 +705,8 @@ static unsigned int iommu_quarantine_held(struct page *page, bool clear,
 	if (!WARN_ON_ONCE(iommu_quarantine_tag_slot(tag) != IOMMU_QUARANTINE_SLOT_HELD)) {
 		gen = iommu_quarantine_tag_gen(tag);
 		order = gen & IOMMU_QUARANTINE_HELD_ORDER_MASK;
-		*held_ms = jiffies_to_msecs((jiffies - (gen >> IOMMU_QUARANTINE_HELD_ORDER_BITS)) &
-					    jiffies_mask);
+		*held_jiffies = (jiffies - (gen >> IOMMU_QUARANTINE_HELD_ORDER_BITS)) &
+				jiffies_mask;
 	}
 	if (clear)
 		atomic64_set(tagp, 0);
@@ -660,41 +716,87 @@ static unsigned int iommu_quarantine_held(struct page *page, bool clear,
 
 static unsigned int iommu_quarantine_held_order(struct page *page)
 {
-	unsigned long held_ms;
+	unsigned long held_jiffies;
 
-	return iommu_quarantine_held(page, false, &held_ms);
+	return iommu_quarantine_held(page, false, &held_jiffies);
 }
 
-/* What one release pass did, for its tracepoint. */
+/*
+ * What one release pass did, for its tracepoint, and the counts it owes:
+ * it settles them every few blocks rather than once per block. Until then
+ * they read high, never low.
+ */
 struct iommu_quarantine_pass {
 	unsigned long released;
 	unsigned long blocks;
 	unsigned long stale;
-	unsigned long hold_ms_total;
-	unsigned long hold_ms_max;
+	u64 hold_jiffies_total;		/* summed over pages */
+	unsigned long hold_jiffies_max;
+	/* Released since the last settlement. */
+	unsigned long owed_pages;
+	u64 owed_jiffies;
+	/* Of which in a run of one domain's counter and one node. */
+	atomic_long_t *held_of;
+	unsigned long held_of_pages;
+	struct pglist_data *pgdat;
+	unsigned long pgdat_pages;
 };
+
+static void iommu_quarantine_pass_settle(struct iommu_quarantine_pass *pass)
+{
+	if (pass->held_of_pages)
+		atomic_long_sub(pass->held_of_pages, pass->held_of);
+	if (pass->pgdat_pages)
+		mod_node_page_state(pass->pgdat, NR_IOMMU_QUARANTINED, -(long)pass->pgdat_pages);
+	pass->held_of_pages = 0;
+	pass->pgdat_pages = 0;
+	if (!pass->owed_pages)
+		return;
+	atomic_long_sub(pass->owed_pages,
+			&iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_HELD]);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_RELEASED, pass->owed_pages);
+	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL,
+			       jiffies64_to_msecs(pass->owed_jiffies));
+	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX,
+				   jiffies_to_msecs(pass->hold_jiffies_max));
+	pass->owed_pages = 0;
+	pass->owed_jiffies = 0;
+}
+
+static void iommu_quarantine_trace_pass(struct iommu_quarantine_pass *pass,
+					unsigned long stale)
+{
+	trace_iommu_quarantine_release(pass->released, pass->blocks,
+				       pass->released ?
+				       jiffies64_to_msecs(pass->hold_jiffies_total) /
+				       pass->released : 0,
+				       jiffies_to_msecs(pass->hold_jiffies_max),
+				       iommu_quarantine_held_now(), stale);
+}
 
 static void iommu_quarantine_release_block(struct page *page,
 					   struct iommu_quarantine_pass *pass)
 {
-	unsigned long held_ms;
-	unsigned int order = iommu_quarantine_held(page, true, &held_ms);
+	unsigned long held_jiffies;
+	unsigned int order = iommu_quarantine_held(page, true, &held_jiffies);
 	unsigned long nr_pages = 1UL << order;
+	atomic_long_t *held_of = iommu_quarantine_held_of(page->index);
+	struct pglist_data *pgdat = page_pgdat(page);
 
 	pass->released += nr_pages;
 	pass->blocks++;
-	pass->hold_ms_total += held_ms * nr_pages;
-	pass->hold_ms_max = max(pass->hold_ms_max, held_ms);
-
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL, held_ms * nr_pages);
-	iommu_quarantine_count_max(IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX, held_ms);
-
-	atomic_long_sub(nr_pages, iommu_quarantine_held_of(page->index));
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_HELD, -(long)nr_pages);
-	mod_node_page_state(page_pgdat(page), NR_IOMMU_QUARANTINED, -(long)nr_pages);
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_BYTES_HELD,
-			       -(long)(nr_pages << PAGE_SHIFT));
-	iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_RELEASED, nr_pages);
+	pass->hold_jiffies_total += (u64)held_jiffies * nr_pages;
+	pass->hold_jiffies_max = max(pass->hold_jiffies_max, held_jiffies);
+	pass->owed_pages += nr_pages;
+	pass->owed_jiffies += (u64)held_jiffies * nr_pages;
+	/* Blocks come in runs of one domain and one node. */
+	if (held_of != pass->held_of || pgdat != pass->pgdat) {
+		iommu_quarantine_pass_settle(pass);
+		pass->held_of = held_of;
+		pass->pgdat = pgdat;
+	}
+	pass->held_of_pages += nr_pages;
+	pass->pgdat_pages += nr_pages;
 
 	page->index = 0;
 	set_page_private(page, 0);
@@ -719,6 +821,17 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 	unsigned long flags;
 	bool found = false;
 
+	/*
+	 * Most holds find the head not safe yet: look without the lock. The
+	 * head may be released meanwhile and its struct page reused, its
+	 * index then anything: read it without judging it (no warning), and
+	 * let the lock decide. A safe head missed here is the worker's: the
+	 * flush that made it safe kicked it.
+	 */
+	page = READ_ONCE(list->head);
+	if (!page || !iommu_quarantine_tag_safe_hint(READ_ONCE(page->index)))
+		return false;
+
 	spin_lock_irqsave(&list->lock, flags);
 	while (nr < ARRAY_SIZE(batch) && (page = list->head) &&
 	       iommu_quarantine_tag_safe(page->index)) {
@@ -734,11 +847,10 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 		found |= batch[i] == wanted;
 		iommu_quarantine_release_block(batch[i], &pass);
 	}
-	if (nr)
-		trace_iommu_quarantine_release(pass.released, pass.blocks,
-					       pass.hold_ms_total / pass.released,
-					       pass.hold_ms_max, iommu_quarantine_held_now(),
-					       atomic_long_read(stale));
+	if (nr) {
+		iommu_quarantine_pass_settle(&pass);
+		iommu_quarantine_trace_pass(&pass, atomic_long_read(stale));
+	}
 	return found;
 }
 
@@ -774,8 +886,10 @@ static void iommu_quarantine_release_list(struct iommu_quarantine_list *list,
 			keep_tail = page;
 			keep_blocks++;
 		}
-		if (!(++seen % IOMMU_QUARANTINE_BATCH))
+		if (!(++seen % IOMMU_QUARANTINE_BATCH)) {
+			iommu_quarantine_pass_settle(pass);
 			cond_resched();
+		}
 	}
 	if (!keep_head)
 		return;
@@ -800,12 +914,9 @@ static unsigned long iommu_quarantine_release_safe(void)
 	for_each_possible_cpu(cpu)
 		iommu_quarantine_release_list(per_cpu_ptr(&iommu_quarantine_cpu_lists, cpu),
 					      &pass);
+	iommu_quarantine_pass_settle(&pass);
 	if (pass.released || pass.stale != atomic_long_read(stale))
-		trace_iommu_quarantine_release(pass.released, pass.blocks,
-					       pass.released ?
-					       pass.hold_ms_total / pass.released : 0,
-					       pass.hold_ms_max, iommu_quarantine_held_now(),
-					       pass.stale);
+		iommu_quarantine_trace_pass(&pass, pass.stale);
 	atomic_long_set(stale, pass.stale);
 	return pass.released;
 }
@@ -1014,11 +1125,12 @@ static unsigned long iommu_quarantine_process(const char *force_reason, bool urg
 bool iommu_quarantine_over_cap(void)
 {
 	atomic_long_t *counters = iommu_quarantine_counters;
-	long bytes = atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_BYTES_HELD]);
+	long pages = atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_HELD]);
 
-	bytes -= atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_STALE]) << PAGE_SHIFT;
+	pages -= atomic_long_read(&counters[IOMMU_QUARANTINE_COUNTER_STALE]);
 	/* Never read a negative count as huge. */
-	return bytes > 0 && (unsigned long)bytes > READ_ONCE(iommu_quarantine_cap_bytes);
+	return pages > 0 &&
+	       (unsigned long)pages > READ_ONCE(iommu_quarantine_cap_bytes) >> PAGE_SHIFT;
 }
 
 static void iommu_quarantine_work_fn(struct work_struct *work)
@@ -1367,7 +1479,7 @@ VISIBLE_IF_KUNIT int iommu_quarantine_set_cap(unsigned long bytes)
  */
 VISIBLE_IF_KUNIT long iommu_quarantine_counter_read(enum iommu_quarantine_counter_id id)
 {
-	return atomic_long_read(&iommu_quarantine_counters[id]);
+	return iommu_quarantine_read(id);
 }
 
 /**
@@ -1488,7 +1600,7 @@ static int iommu_quarantine_stats_show(struct seq_file *m, void *v)
 
 	for (i = 0; i < IOMMU_QUARANTINE_COUNTER_COUNT; i++)
 		seq_printf(m, "%s: %ld\n", iommu_quarantine_counter_names[i],
-			   atomic_long_read(&iommu_quarantine_counters[i]));
+			   iommu_quarantine_read(i));
 	seq_printf(m, "cap bytes: %lu\n", iommu_quarantine_get_cap());
 
 	mutex_lock(&iommu_quarantine_mutex);
@@ -1551,15 +1663,16 @@ struct iommu_quarantine_slot_usage {
 static void iommu_quarantine_usage_visit(struct page *page, int cpu, void *arg)
 {
 	struct iommu_quarantine_slot_usage *usage = arg;
-	unsigned long held_ms, nr_pages;
+	unsigned long held_jiffies, nr_pages;
 
 	if (iommu_quarantine_tag_slot(page->index) != usage->slot)
 		return;
-	nr_pages = 1UL << iommu_quarantine_held(page, false, &held_ms);
+	nr_pages = 1UL << iommu_quarantine_held(page, false, &held_jiffies);
 	usage->pages += nr_pages;
 	if (iommu_quarantine_tag_stale(page->index))
 		usage->stale += nr_pages;
-	usage->oldest_ms = max(usage->oldest_ms, held_ms);
+	usage->oldest_ms = max_t(unsigned long, usage->oldest_ms,
+				 jiffies_to_msecs(held_jiffies));
 }
 
 static void iommu_quarantine_usage(unsigned int slot, struct iommu_quarantine_slot_usage *usage)
@@ -1605,10 +1718,10 @@ static void iommu_quarantine_held_visit(struct page *page, int cpu, void *arg)
 	unsigned int slot = iommu_quarantine_tag_slot(page->index);
 	struct iommu_quarantine_domain *qd = NULL;
 	struct seq_file *m = arg;
-	unsigned long held_ms;
+	unsigned long held_jiffies;
 	unsigned int order;
 
-	order = iommu_quarantine_held(page, false, &held_ms);
+	order = iommu_quarantine_held(page, false, &held_jiffies);
 	seq_printf(m, "%#lx %u ", page_to_pfn(page), order);
 	if (slot == IOMMU_QUARANTINE_SLOT_SHARED) {
 		seq_puts(m, "shared -");
@@ -1623,7 +1736,7 @@ static void iommu_quarantine_held_visit(struct page *page, int cpu, void *arg)
 		seq_puts(m, "offline");
 	else
 		seq_printf(m, "cpu%d", cpu);
-	seq_printf(m, " %lu\n", held_ms);
+	seq_printf(m, " %u\n", jiffies_to_msecs(held_jiffies));
 }
 
 static int iommu_quarantine_held_show(struct seq_file *m, void *v)

@@ -40,6 +40,37 @@ VMCOREINFO_SYMBOLS = ('_stext', 'init_uts_ns', 'swapper_pg_dir', 'node_online_ma
                       'kallsyms_names', 'kallsyms_offsets', 'kallsyms_token_table')
 
 
+def read_counters(prog):
+    """[(name, value)] as debugfs "stats" prints them: levels and maxima
+    from iommu_quarantine_counters, events summed over every CPU's
+    iommu_quarantine_events, bytes held from pages held."""
+    names = [n.string_().decode() for n in prog['iommu_quarantine_counter_names']]
+    levels = prog['iommu_quarantine_counters']
+    events = prog['iommu_quarantine_events']
+    event_mask = 0
+    for name in EVENT_COUNTERS:
+        event_mask |= 1 << names.index(name)
+    page_size = prog['PAGE_SIZE'].value_()
+    values = []
+    for i, name in enumerate(names):
+        if name == 'bytes held now':
+            values.append(levels[names.index('pages held now')].counter.value_() * page_size)
+        elif event_mask & (1 << i):
+            values.append(sum(per_cpu(events, cpu)[i].value_()
+                              for cpu in for_each_possible_cpu(prog)))
+        else:
+            values.append(levels[i].counter.value_())
+    return list(zip(names, values))
+
+
+# The counters only ever added to, per CPU in the kernel
+# (IOMMU_QUARANTINE_EVENTS in mm/iommu_quarantine.c).
+EVENT_COUNTERS = ('pages tagged', 'pages tagged by several domains',
+                  'tagged pages freed when already safe', 'pages released',
+                  'failed invalidations', 'forced invalidations', 'hold time total ms',
+                  'in-place reuses refused')
+
+
 class Failure(Exception):
     """An error for the user, with the exit status it maps to."""
 
@@ -107,10 +138,7 @@ class Quarantine:
         self.key = prog['iommu_quarantine_key'].key.enabled.counter.value_()
         self.hz = round(1e9 / prog['tick_nsec'].value_())
         self.jiffies = prog['jiffies_64'].value_()
-        names = prog['iommu_quarantine_counter_names']
-        counters = prog['iommu_quarantine_counters']
-        self.counters = [(names[i].string_().decode(), counters[i].counter.value_())
-                         for i in range(len(names))]
+        self.counters = read_counters(prog)
 
     def require_enabled(self):
         if not self.ready:
