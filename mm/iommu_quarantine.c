@@ -165,7 +165,8 @@ static DEFINE_PER_CPU(unsigned long, iommu_quarantine_events[IOMMU_QUARANTINE_CO
 				 BIT(IOMMU_QUARANTINE_COUNTER_FAILED_FLUSHES) |	\
 				 BIT(IOMMU_QUARANTINE_COUNTER_FORCED_FLUSHES) |	\
 				 BIT(IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL) |	\
-				 BIT(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED))
+				 BIT(IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED) |	\
+				 BIT(IOMMU_QUARANTINE_COUNTER_SHRINK_BUSY))
 static const char *const iommu_quarantine_counter_names[] = {
 	[IOMMU_QUARANTINE_COUNTER_TAGGED]		= "pages tagged",
 	[IOMMU_QUARANTINE_COUNTER_SHARED]		= "pages tagged by several domains",
@@ -180,6 +181,7 @@ static const char *const iommu_quarantine_counter_names[] = {
 	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_TOTAL]	= "hold time total ms",
 	[IOMMU_QUARANTINE_COUNTER_HOLD_MS_MAX]		= "hold time max ms",
 	[IOMMU_QUARANTINE_COUNTER_REUSE_REFUSED]	= "in-place reuses refused",
+	[IOMMU_QUARANTINE_COUNTER_SHRINK_BUSY]		= "shrinker calls turned away while busy",
 };
 
 static_assert(ARRAY_SIZE(iommu_quarantine_counter_names) == IOMMU_QUARANTINE_COUNTER_COUNT);
@@ -1190,9 +1192,20 @@ static unsigned long iommu_quarantine_shrink_scan(struct shrinker *shrinker,
 {
 	unsigned long released;
 
-	/* A flush_now callback never allocates, but stay out of any cycle. */
-	if (!mutex_trylock(&iommu_quarantine_mutex))
+	/*
+	 * A direct reclaimer may come here holding IOMMU driver locks that a
+	 * flush_now callback, run under the mutex, takes: it must not wait.
+	 * kswapd holds none of them and waits, so that pressure gets the
+	 * pages back even while the worker holds the mutex, which under DMA
+	 * load is often (flush_now never allocates, so the holder never
+	 * waits for kswapd).
+	 */
+	if (current_is_kswapd()) {
+		mutex_lock(&iommu_quarantine_mutex);
+	} else if (!mutex_trylock(&iommu_quarantine_mutex)) {
+		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_SHRINK_BUSY, 1);
 		return SHRINK_STOP;
+	}
 	released = iommu_quarantine_process("shrinker", true);
 	mutex_unlock(&iommu_quarantine_mutex);
 	/* Pages, not objects of a cache: tell reclaim it made progress. */

@@ -68,7 +68,7 @@ def read_counters(prog):
 EVENT_COUNTERS = ('pages tagged', 'pages tagged by several domains',
                   'tagged pages freed when already safe', 'pages released',
                   'failed invalidations', 'forced invalidations', 'hold time total ms',
-                  'in-place reuses refused')
+                  'in-place reuses refused', 'shrinker calls turned away while busy')
 
 
 class Failure(Exception):
