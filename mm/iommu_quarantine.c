@@ -29,6 +29,7 @@
 #include <linux/mutex.h>
 #include <linux/page_ext.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
@@ -87,6 +88,7 @@
 
 /* iommu_quarantine_requests */
 #define IOMMU_QUARANTINE_REQUEST_FORCE	0
+#define IOMMU_QUARANTINE_REQUEST_SHRINK	1
 
 struct iommu_quarantine_page {
 	atomic64_t tag;
@@ -819,9 +821,9 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 	atomic_long_t *stale = &iommu_quarantine_counters[IOMMU_QUARANTINE_COUNTER_STALE];
 	struct page *batch[IOMMU_QUARANTINE_INLINE_RELEASE], *page;
 	struct iommu_quarantine_pass pass = {};
+	bool found = false, safe;
 	unsigned int i, nr = 0;
 	unsigned long flags;
-	bool found = false;
 
 	/*
 	 * Most holds find the head not safe yet: look without the lock. The
@@ -830,8 +832,11 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 	 * let the lock decide. A safe head missed here is the worker's: the
 	 * flush that made it safe kicked it.
 	 */
+	rcu_read_lock();	/* memory hot-remove frees the memmap after a grace period */
 	page = READ_ONCE(list->head);
-	if (!page || !iommu_quarantine_tag_safe_hint(READ_ONCE(page->index)))
+	safe = page && iommu_quarantine_tag_safe_hint(READ_ONCE(page->index));
+	rcu_read_unlock();
+	if (!safe)
 		return false;
 
 	spin_lock_irqsave(&list->lock, flags);
@@ -851,7 +856,8 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 	}
 	if (nr) {
 		iommu_quarantine_pass_settle(&pass);
-		iommu_quarantine_trace_pass(&pass, atomic_long_read(stale));
+		if (trace_iommu_quarantine_release_enabled())
+			iommu_quarantine_trace_pass(&pass, atomic_long_read(stale));
 	}
 	return found;
 }
@@ -888,11 +894,13 @@ static void iommu_quarantine_release_list(struct iommu_quarantine_list *list,
 			keep_tail = page;
 			keep_blocks++;
 		}
-		if (!(++seen % IOMMU_QUARANTINE_BATCH)) {
+		if (++seen == IOMMU_QUARANTINE_BATCH) {
+			seen = 0;
 			iommu_quarantine_pass_settle(pass);
 			cond_resched();
 		}
 	}
+	iommu_quarantine_pass_settle(pass);
 	if (!keep_head)
 		return;
 
@@ -1137,13 +1145,19 @@ bool iommu_quarantine_over_cap(void)
 
 static void iommu_quarantine_work_fn(struct work_struct *work)
 {
-	bool force;
+	unsigned long *requests = &iommu_quarantine_requests;
+	bool force, shrink;
 
 	mutex_lock(&iommu_quarantine_mutex);
-	/* Only the cap asks for forced invalidations from here. */
-	force = test_and_clear_bit(IOMMU_QUARANTINE_REQUEST_FORCE, &iommu_quarantine_requests) ||
+	/* A shrinker call found the mutex taken: do its pass for it. */
+	shrink = test_and_clear_bit(IOMMU_QUARANTINE_REQUEST_SHRINK, requests);
+	/* Otherwise only the cap asks for forced invalidations from here. */
+	force = test_and_clear_bit(IOMMU_QUARANTINE_REQUEST_FORCE, requests) ||
 		iommu_quarantine_over_cap();
-	iommu_quarantine_process(force ? "cap" : NULL, false);
+	if (shrink)
+		iommu_quarantine_process("shrinker", true);
+	else
+		iommu_quarantine_process(force ? "cap" : NULL, false);
 	mutex_unlock(&iommu_quarantine_mutex);
 }
 
@@ -1193,17 +1207,16 @@ static unsigned long iommu_quarantine_shrink_scan(struct shrinker *shrinker,
 	unsigned long released;
 
 	/*
-	 * A direct reclaimer may come here holding IOMMU driver locks that a
-	 * flush_now callback, run under the mutex, takes: it must not wait.
-	 * kswapd holds none of them and waits, so that pressure gets the
-	 * pages back even while the worker holds the mutex, which under DMA
-	 * load is often (flush_now never allocates, so the holder never
-	 * waits for kswapd).
+	 * Reclaim must not wait here: the holder may be forcing invalidations
+	 * of a device that lets them time out, and a reclaimer may hold what a
+	 * flush_now callback waits for. Under DMA load the worker holds the
+	 * mutex often: then the worker runs this pass, as urgent, right after
+	 * its own, and the pages it frees are there for the next attempt.
 	 */
-	if (current_is_kswapd()) {
-		mutex_lock(&iommu_quarantine_mutex);
-	} else if (!mutex_trylock(&iommu_quarantine_mutex)) {
+	if (!mutex_trylock(&iommu_quarantine_mutex)) {
 		iommu_quarantine_count(IOMMU_QUARANTINE_COUNTER_SHRINK_BUSY, 1);
+		set_bit(IOMMU_QUARANTINE_REQUEST_SHRINK, &iommu_quarantine_requests);
+		iommu_quarantine_kick(false);
 		return SHRINK_STOP;
 	}
 	released = iommu_quarantine_process("shrinker", true);
