@@ -58,6 +58,11 @@
 # Also run: split_huge_page_test (a TEST_GEN_PROGS of the Makefile) and
 # migration (needs two NUMA nodes: it skips, pinned).
 #
+# The disks' and the NICs' IOMMU domains are checked; after the programs,
+# with swap off, the block load's page-cache mode runs once more as
+# drivers-lazy runs it, under memory pressure (-M 128): with the
+# quarantine off (vmtests-off) this suite is drivers-lazy's control.
+#
 # At the end, with the quarantine on: the drivers' and the swap disk's
 # unmapped pages went through it (pages tagged and released), and nothing
 # is held once the load stops. Then our own entry of run_vmtests.sh,
@@ -228,10 +233,15 @@ if [ -n "$swapdev" ]; then
 else
 	tap_fail "swap disk present (a virtio-blk disk with serial hqswap)"
 fi
+[ -z "$loaddev" ] ||
+	tap_is "$(virtio_domain_of /sys/block/$loaddev/device)" $want "the block load's disk's IOMMU domain is $want"
 ifaces=" $(virtio_net_ifaces)"
 # shellcheck disable=SC2086
 set -- $ifaces
 last_iface=${2:-}
+[ $# -ne 2 ] ||
+	tap_is "$(virtio_domain_of /sys/class/net/$1/device) $(virtio_domain_of /sys/class/net/$2/device)" \
+		"$want $want" "both virtio-net NICs' IOMMU domains are $want"
 
 tagged_before=$(quarantine_stat 'pages tagged' 2>/dev/null)
 released_before=$(quarantine_stat 'pages released' 2>/dev/null)
@@ -335,6 +345,19 @@ out=$(($(vmstat pswpout) - pswpout_before))
 in=$(($(vmstat pswpin) - pswpin_before))
 tap_diag "pages swapped out $out, in $in; swap used now $(($(meminfo SwapTotal) - $(meminfo SwapFree))) kB"
 [ -z "$swapdev" ] || swapoff /dev/$swapdev || tap_diag "swapoff failed"
+
+# The page-cache part of drivers-lazy's block load, as it runs there: 4
+# processes, 128 MiB of anonymous memory touched in waves to push the
+# page cache out, no swap. With the quarantine off, drivers-lazy's control
+# (the rest of its load ran above, in the loop).
+if [ -n "$loaddev" ]; then
+	if $blk -m buffered -p 4 -t 7 -M 128 /dev/$loaddev >/tmp/blk-pressure.out 2>&1; then
+		tap_ok "blk load, page cache under memory pressure: every byte checked"
+	else
+		tap_fail "blk load, page cache under memory pressure: every byte checked"
+	fi
+	sed 's/^/# /' /tmp/blk-pressure.out
+fi
 
 # The quarantine saw the load: the drivers' and the swap disk's pages
 # (edu has done no DMA yet).
