@@ -716,11 +716,11 @@ SUITES = [
     # Real drivers behind the SMMUv3, every byte checked: virtio-blk (O_DIRECT
     # into buffers then munmap()ed, writes, the page cache under pressure)
     # and virtio-net both ways between two NICs joined inside QEMU. With
-    # the quarantine on, their pages must go through it; off, the control.
+    # the quarantine on, their pages must go through it. The control, off,
+    # is vmtests-off: the same loads, devices and domains, the page-cache
+    # part under the same memory pressure.
     Suite('drivers-lazy', append='iommu.strict=0 kunit.enable=0', run=['drivers'],
           drivers=True),
-    Suite('drivers-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0',
-          run=['drivers'], drivers=True),
     # Upstream's mm selftests (6.1's tools/testing/selftests/vm, the entries
     # of its run_vmtests.sh) with the real drivers' DMA load running and
     # swap on a virtio-blk disk behind the SMMUv3; the control must give
