@@ -689,9 +689,6 @@ SUITES = [
     Suite('bad-param', append='iommu.strict=0 ' + ' '.join(
           'iommu_quarantine' + v for v in BAD_PARAM_VALUES) + ' hq.bad_param=1 kunit.enable=0',
           run=['quarantine-state']),
-    Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
-          run=['iommu-domain', 'quarantine-state', 'bench']),
-    HostSuite('bench-report', bench_report),
     # The DMA use-after-free through a stale IOTLB entry (edu + test driver):
     # it must work with the quarantine off, and never with it on or strict.
     Suite('attack-lazy', append='iommu.strict=0 kunit.enable=0', run=['attack'],
@@ -709,8 +706,6 @@ SUITES = [
     # kernel without the quarantine and on one that has it off.
     Suite('vmcore', append='iommu.strict=0 kunit.enable=0', run=['trace', 'vmcore'],
           dump=True, post=drgn_vmcore_check),
-    Suite('vmcore-absent', kernel='bench-off', append='iommu.strict=0 kunit.enable=0 mem=256M',
-          run=['vmcore'], dump=True, post=drgn_vmcore_absent_check),
     Suite('vmcore-off', append='iommu.strict=0 iommu_quarantine=0 kunit.enable=0 mem=256M',
           run=['vmcore'], dump=True, post=drgn_vmcore_disabled_check),
     # Real drivers behind the SMMUv3, every byte checked: virtio-blk (O_DIRECT
@@ -735,6 +730,21 @@ SUITES = [
     # 2 s, windows of failing invalidations, memory pressure.
     Suite('drivers-soak', append='iommu.strict=0 kunit.enable=0 hq.drivers_stress=1 '
           'hq.drivers_seconds=40', run=['drivers'], drivers=True),
+    # Everything at once (guest/tests/soak.sh): DMA load on both CPUs, DMA
+    # use-after-free attempts, memory pressure in waves, CPU hotplug, the
+    # cap lowered, injected invalidation failures, lazy -> strict -> lazy;
+    # then the counters must balance. mem=384M: the memory pressure's
+    # ballast takes a third of the time to build. About 2 min.
+    Suite('soak', append='iommu.strict=0 kunit.enable=0 mem=384M hq.soak_seconds=36',
+          run=['soak']),
+    # The kernel with the quarantine compiled out (built in the background
+    # meanwhile, as the x86_64 one is): the same machine and tools; then
+    # the benchmarks' smoke runs of four suites side by side.
+    Suite('compiled-out', kernel='bench-off', append='iommu.strict=0 hq.quarantine=absent',
+          run=['iommu-domain', 'quarantine-state', 'bench']),
+    HostSuite('bench-report', bench_report),
+    Suite('vmcore-absent', kernel='bench-off', append='iommu.strict=0 kunit.enable=0 mem=256M',
+          run=['vmcore'], dump=True, post=drgn_vmcore_absent_check),
     # x86_64, where lazy mode is the kernel's default: q35 with Intel VT-d
     # in front of edu, the same kernel options. The KUnit suites (the DMA
     # one on VT-d), the attack in the three modes, the short soak with
@@ -769,13 +779,6 @@ SUITES = [
                   'AMD-Vi under QEMU is strict only'})),
     Suite('x86-soak', kernel='x86-test',
           append='iommu.strict=0 kunit.enable=0 mem=384M hq.soak_seconds=36', run=['soak']),
-    # Everything at once (guest/tests/soak.sh): DMA load on both CPUs, DMA
-    # use-after-free attempts, memory pressure in waves, CPU hotplug, the
-    # cap lowered, injected invalidation failures, lazy -> strict -> lazy;
-    # then the counters must balance. mem=384M: the memory pressure's
-    # ballast takes a third of the time to build. About 2 min.
-    Suite('soak', append='iommu.strict=0 kunit.enable=0 mem=384M hq.soak_seconds=36',
-          run=['soak']),
     # The same for SOAK_SECONDS (default 600) with all of the guest's 1 GiB:
     # "make soak".
     Suite('soak-long', append='iommu.strict=0 kunit.enable=0 hq.soak_seconds=%d' % SOAK_SECONDS,
@@ -806,30 +809,35 @@ def main():
     os.makedirs(hqlib.LOGS, exist_ok=True)
     results, built = [], {}
     start = time.time()
-    for kernel in [k for k in hqlib.KERNELS.values() if any(s.kernel == k.name for s in suites)]:
-        res = Result('build-' + kernel.name)
-        if args.no_build:
+    kernels = [k for k in hqlib.KERNELS.values() if any(s.kernel == k.name for s in suites)]
+    background = None
+    if args.no_build:
+        for kernel in kernels:
             built[kernel.name] = os.path.exists(hqlib.kernel_image(kernel.name))
-            continue
-        print('== building the %s kernel (%s) and its initramfs' % (kernel.name, kernel.what),
-              flush=True)
-        build_start = time.time()
-        ok, tail, log = hqlib.build_kernel(kernel)
-        built[kernel.name] = ok
-        res.notes.append('took %.0fs, log: %s' % (time.time() - build_start,
-                                                  os.path.relpath(log, hqlib.ROOT)))
-        if ok:
-            res.ok('the %s kernel builds without warnings' % kernel.name)
-        else:
-            res.fail('the %s kernel or initramfs failed to build' % kernel.name, tail)
+    elif kernels:
+        # The first kernel now; the others meanwhile, at the lowest CPU
+        # priority, each waited for by the first suite that boots it.
+        res = Build(kernels[0])
+        res.run()
+        built[kernels[0].name] = res.ok_built
         results.append(res)
-        report(res)
+        res.show()
+        background = Background([Build(k, background=True) for k in kernels[1:]])
 
     for suite in suites:
+        if background:
+            for res in background.wait_for(suite.kernel):
+                built[res.kernel.name] = res.ok_built
+                results.insert(len([r for r in results if isinstance(r, Build)]), res)
+                res.show()
         print('== %s' % suite.name, flush=True)
         res = suite.execute(built)
         results.append(res)
         report(res)
+    if background:
+        for res in background.wait_for(None, every=True):
+            results.insert(len([r for r in results if isinstance(r, Build)]), res)
+            res.show()
 
     passed = sum(r.passed for r in results)
     failed = sum(r.failed for r in results)
@@ -840,6 +848,71 @@ def main():
         print('  %-14s %3d passed, %d failed, %d skipped' % (r.suite, r.passed, r.failed, r.skipped))
     print('%d passed, %d failed%s' % (passed, failed, ', %d skipped' % skipped if skipped else ''))
     sys.exit(1 if failed or passed == 0 else 0)
+
+
+class Build(Result):
+    """Building one kernel and its initramfs, as a result."""
+
+    def __init__(self, kernel, background=False):
+        super().__init__('build-' + kernel.name)
+        self.kernel, self.background, self.ok_built = kernel, background, False
+
+    def run(self):
+        if not self.background:
+            print('== building the %s kernel (%s) and its initramfs' % (
+                self.kernel.name, self.kernel.what), flush=True)
+        build_start = time.time()
+        ok, tail, log = hqlib.build_kernel(self.kernel, background=self.background)
+        self.ok_built = ok
+        self.notes.append('took %.0fs%s, log: %s' % (
+            time.time() - build_start, ' in the background' if self.background else '',
+            os.path.relpath(log, hqlib.ROOT)))
+        if ok:
+            self.ok('the %s kernel builds without warnings' % self.kernel.name)
+        else:
+            self.fail('the %s kernel or initramfs failed to build' % self.kernel.name, tail)
+
+    def show(self):
+        if self.background:
+            print('== the %s kernel (%s) and its initramfs, built in the background'
+                  % (self.kernel.name, self.kernel.what), flush=True)
+        report(self)
+
+
+class Background:
+    """Builds run one after the other in a thread while the suites run."""
+
+    def __init__(self, builds):
+        import threading
+        self.builds, self.shown = builds, set()
+        self.done = {b.kernel.name: threading.Event() for b in builds}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        for build in self.builds:
+            try:
+                build.run()
+            except Exception as e:  # a failed build must not hang the check
+                build.fail('the %s kernel build raised %r' % (build.kernel.name, e))
+            self.done[build.kernel.name].set()
+
+    def wait_for(self, name, every=False):
+        """The builds up to the one of kernel NAME (or all of them), done,
+        each returned once."""
+        out = []
+        for build in self.builds:
+            if build.kernel.name in self.shown:
+                continue
+            if not every and name not in [b.kernel.name for b in self.builds[
+                    self.builds.index(build):]]:
+                break
+            self.done[build.kernel.name].wait()
+            self.shown.add(build.kernel.name)
+            out.append(build)
+            if build.kernel.name == name:
+                break
+        return out
 
 
 def report(res):

@@ -364,15 +364,22 @@ KERNELS = {k.name: k for k in [
 ]}
 
 
-def build_kernel(kernel):
-    """Build a kernel and its initramfs; return (ok, last log lines, log path)."""
+def build_kernel(kernel, background=False):
+    """Build a kernel and its initramfs; return (ok, last log lines, log path).
+
+    background: at the lowest CPU priority, with build/linux already
+    prepared and left alone (others use it meanwhile)."""
     os.makedirs(LOGS, exist_ok=True)
     env = dict(os.environ, HQ_OBJ_NAME=kernel.name, HQ_ARCH=kernel.arch)
+    prefix = []
+    if background:
+        env['HQ_TREE_READY'] = '1'
+        prefix = ['nice', '-n', '19']
     log = os.path.join(LOGS, 'build-%s.log' % kernel.name)
-    ok, tail = run_step([os.path.join(HARNESS, 'kernel'), kernel.flavour] +
+    ok, tail = run_step(prefix + [os.path.join(HARNESS, 'kernel'), kernel.flavour] +
                         [os.path.join(HARNESS, 'configs', f) for f in kernel.fragments],
                         log, env)
     if ok:
-        ok, tail = run_step([os.path.join(HARNESS, 'initramfs'), kernel.flavour],
+        ok, tail = run_step(prefix + [os.path.join(HARNESS, 'initramfs'), kernel.flavour],
                             log + '.initramfs', env)
     return ok, tail, log
