@@ -538,7 +538,7 @@ def boot_lines(boot, test):
 
 def run_profile(args, extra):
     """Boot the profiling kernel in lazy and lazy + quarantine; profile each."""
-    k = hqlib.Kernel(ARCHES[args.arch][0] + '-profile', 'bench', ['bench-profile.config'],
+    k = hqlib.Kernel(ARCHES[args.arch][0] + '-profile', 'bench', ['profiler.config'],
                      arch=args.arch, what="bench kernel with ftrace's function profiler")
     if not args.no_build:
         print('== building the %s kernel (%s)' % (k.name, k.what), flush=True)
@@ -625,6 +625,16 @@ def main():
             if not ok:
                 print(tail, file=sys.stderr)
                 sys.exit('error: the %s kernel did not build (log: %s)' % (k.name, log))
+
+    # The measured kernels must not carry the profiler's call hooks: under
+    # -icount every call would pay for them.
+    for k in kernels.values():
+        config = os.path.join(hqlib.obj_dir(k.name), '.config')
+        with open(config) as f:
+            if 'CONFIG_FUNCTION_TRACER=y\n' in f.read():
+                sys.exit('error: the %s kernel has CONFIG_FUNCTION_TRACER (%s): '
+                         'the profiler belongs in the bench-profile kernel only'
+                         % (k.name, config))
 
     data, page_ext, failed = {}, None, False
     extra = [] if args.wall_clock else ['-icount', 'shift=0']
