@@ -282,26 +282,10 @@ static bool iommu_quarantine_gen_passed(atomic64_t *counter, u64 gen)
 }
 
 /*
- * A tag is safe once an invalidation that started after it has succeeded.
- * Inlined: the free path asks once per tag, the release once per block.
+ * Has an invalidation that started after @tag completed successfully? For
+ * any value: one that is no domain's tag (0, HELD, garbage) reads false.
  */
-static __always_inline bool iommu_quarantine_tag_safe(u64 tag)
-{
-	unsigned int slot = iommu_quarantine_tag_slot(tag);
-	u64 gen = iommu_quarantine_tag_gen(tag);
-
-	if (!tag)
-		return true;
-	if (slot == IOMMU_QUARANTINE_SLOT_SHARED)
-		return iommu_quarantine_gen_passed(&iommu_quarantine_shared_completed, gen);
-	/* A corrupt tag: warn, and do not hold memory forever for it. */
-	if (WARN_ON_ONCE(!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
-		return true;
-	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].completed, gen);
-}
-
-/* Like iommu_quarantine_tag_safe(), for a value that may not be a tag. */
-static __always_inline bool iommu_quarantine_tag_safe_hint(u64 tag)
+static __always_inline bool iommu_quarantine_tag_passed(u64 tag)
 {
 	unsigned int slot = iommu_quarantine_tag_slot(tag);
 	u64 gen = iommu_quarantine_tag_gen(tag);
@@ -311,6 +295,23 @@ static __always_inline bool iommu_quarantine_tag_safe_hint(u64 tag)
 	if (!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS)
 		return false;
 	return iommu_quarantine_gen_passed(&iommu_quarantine_slots[slot].completed, gen);
+}
+
+/*
+ * A tag is safe once an invalidation that started after it has succeeded.
+ * Inlined: the free path asks once per tag, the release once per block.
+ */
+static __always_inline bool iommu_quarantine_tag_safe(u64 tag)
+{
+	unsigned int slot = iommu_quarantine_tag_slot(tag);
+
+	if (!tag)
+		return true;
+	/* A corrupt tag: warn, and do not hold memory forever for it. */
+	if (slot != IOMMU_QUARANTINE_SLOT_SHARED &&
+	    WARN_ON_ONCE(!slot || slot >= IOMMU_QUARANTINE_MAX_DOMAINS))
+		return true;
+	return iommu_quarantine_tag_passed(tag);
 }
 
 /* Covered by a failed invalidation and by no successful one since. */
@@ -834,7 +835,7 @@ static bool iommu_quarantine_release_head(struct iommu_quarantine_list *list,
 	 */
 	rcu_read_lock();	/* memory hot-remove frees the memmap after a grace period */
 	page = READ_ONCE(list->head);
-	safe = page && iommu_quarantine_tag_safe_hint(READ_ONCE(page->index));
+	safe = page && iommu_quarantine_tag_passed(READ_ONCE(page->index));
 	rcu_read_unlock();
 	if (!safe)
 		return false;
