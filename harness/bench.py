@@ -631,7 +631,7 @@ def main():
     for k in kernels.values():
         config = os.path.join(hqlib.obj_dir(k.name), '.config')
         with open(config) as f:
-            if 'CONFIG_FUNCTION_TRACER=y\n' in f.read():
+            if 'CONFIG_FUNCTION_TRACER=y' in f.read().splitlines():
                 sys.exit('error: the %s kernel has CONFIG_FUNCTION_TRACER (%s): '
                          'the profiler belongs in the bench-profile kernel only'
                          % (k.name, config))
