@@ -206,8 +206,12 @@ static void iommu_quarantine_kick(bool force)
 	irq_work_queue(&iommu_quarantine_irq_work);
 }
 
-/* Count @nr events: irq-safe, on this CPU's copy. */
-static void iommu_quarantine_count(enum iommu_quarantine_counter_id id, unsigned long nr)
+/*
+ * Count @nr events: irq-safe, on this CPU's copy. Inlined, so that the
+ * test of @id, always a constant, goes away.
+ */
+static __always_inline void iommu_quarantine_count(enum iommu_quarantine_counter_id id,
+						   unsigned long nr)
 {
 	BUILD_BUG_ON(IOMMU_QUARANTINE_COUNTER_COUNT > BITS_PER_LONG);
 	if (WARN_ON_ONCE(!(IOMMU_QUARANTINE_EVENTS & BIT(id))))
