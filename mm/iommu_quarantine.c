@@ -207,15 +207,14 @@ static void iommu_quarantine_kick(bool force)
 }
 
 /*
- * Count @nr events: irq-safe, on this CPU's copy. Inlined, so that the
- * test of @id, always a constant, goes away.
+ * Count @nr events: irq-safe, on this CPU's copy. @id is always a
+ * constant: that it names an event is checked at build time.
  */
 static __always_inline void iommu_quarantine_count(enum iommu_quarantine_counter_id id,
 						   unsigned long nr)
 {
 	BUILD_BUG_ON(IOMMU_QUARANTINE_COUNTER_COUNT > BITS_PER_LONG);
-	if (WARN_ON_ONCE(!(IOMMU_QUARANTINE_EVENTS & BIT(id))))
-		return;
+	BUILD_BUG_ON(!(IOMMU_QUARANTINE_EVENTS & BIT(id)));
 	this_cpu_add(iommu_quarantine_events[id], nr);
 }
 
